@@ -1,0 +1,61 @@
+# lakecore: every target sets up what it needs. Nothing has to be installed by hand.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON  ?= python3.11
+VENV    := .venv
+BIN     := $(VENV)/bin
+JARS    := build/jars
+export SPARK_LOCAL_IP := 127.0.0.1
+export TZ := UTC
+export PYTHONHASHSEED := 0
+
+.PHONY: help setup jars demo test lint types imports unit integration bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade uv
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[spark,dev]'
+	@touch $@
+
+$(JARS)/.fetched: jars/pom.xml
+	rm -rf $(JARS)
+	mvn --batch-mode --quiet -f jars/pom.xml dependency:copy-dependencies \
+	    -DincludeScope=runtime -DoutputDirectory=$(CURDIR)/$(JARS)
+	@touch $@
+
+setup: $(VENV)/.installed jars ## create .venv, install lakecore and its tools
+
+jars: $(JARS)/.fetched ## fetch the JVM jars declared in jars/pom.xml from Maven Central
+
+demo: setup ## generate data, run the daily pipeline locally, print the summary
+	$(BIN)/lakecore demo
+
+lint: setup ## ruff lint and format check
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+types: setup ## mypy (strict on the core and the memory adapters)
+	$(BIN)/mypy
+
+imports: setup ## import-linter: the core stays pure
+	$(BIN)/lint-imports
+
+unit: setup ## fast tests on the in-memory adapters
+	$(BIN)/pytest tests/unit -q
+
+integration: setup ## tests on local Spark + Delta
+	$(BIN)/pytest tests/integration -q
+
+test: lint types imports unit integration ## everything CI runs
+
+bench: setup ## the daily pipeline at 1M orders beside a hand-written PySpark job
+	$(BIN)/python -m bench.daily --rows 1000000 --report docs/BENCHMARKS.md
+
+clean: ## remove the virtualenv, jars and local data
+	rm -rf $(VENV) build demo lake .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Delta Lake adapters: the table store (local paths or s3a://)."""

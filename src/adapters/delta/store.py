@@ -1,0 +1,185 @@
+"""``DeltaTableStore``: lakecore tables as Delta tables under one lake root."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlparse
+
+from delta import exceptions as delta_errors
+from delta.tables import DeltaTable
+from py4j.protocol import Py4JJavaError
+from pyspark.errors import AnalysisException
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from adapters.spark.engine import dedupe
+from adapters.spark.types import quote, spark_schema, spark_type
+from lakecore.errors import (
+    CommitConflict,
+    LakeNotWritable,
+    SchemaMismatch,
+    TableNotFound,
+    TerminalError,
+)
+from lakecore.merge import MergeSpec
+from lakecore.ports import Commit, WriteResult
+from lakecore.schema import TableId, TableSpec
+
+_CONFLICTS = (
+    delta_errors.DeltaConcurrentModificationException,
+    delta_errors.ConcurrentWriteException,
+    delta_errors.MetadataChangedException,
+    delta_errors.ProtocolChangedException,
+    delta_errors.ConcurrentAppendException,
+    delta_errors.ConcurrentDeleteReadException,
+    delta_errors.ConcurrentDeleteDeleteException,
+    delta_errors.ConcurrentTransactionException,
+)
+_WRITE_METRICS = ("numOutputRows", "numTargetRowsInserted", "numTargetRowsUpdated")
+
+
+class DeltaTableStore:
+    """Each table lives at ``<lake_root>/<layer>/<name>``; the lake root is a path or a URI.
+
+    Raises ``TableNotFound`` reading a table that was never written, ``SchemaMismatch`` for a
+    frame whose columns do not fit the table, ``CommitConflict`` when a concurrent writer
+    won, ``LakeNotWritable`` when the lake root cannot be written, and ``TerminalError`` for
+    any other failure of Delta or Spark.
+    """
+
+    def __init__(self, spark: SparkSession, lake_root: str) -> None:
+        self._spark = spark
+        self._root = lake_root.rstrip("/")
+        self._ready: dict[TableId, DeltaTable] = {}
+
+    def location(self, table: TableId) -> str:
+        return f"{self._root}/{table.path}"
+
+    def check_writable(self) -> None:
+        """Fail early, with one clear line, when a local lake root cannot be written."""
+        if urlparse(self._root).scheme not in ("", "file"):
+            return
+        root = Path(urlparse(self._root).path if "://" in self._root else self._root)
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            probe = root / ".lakecore-write-probe"
+            probe.write_text("ok")
+            probe.unlink()
+        except OSError as exc:
+            raise LakeNotWritable(f"lake root {root} is not writable: {exc.strerror}") from exc
+
+    def exists(self, table: TableId) -> bool:
+        with _translated(table):
+            return bool(DeltaTable.isDeltaTable(self._spark, self.location(table)))
+
+    def read(self, table: TableSpec, version: int | None = None) -> DataFrame:
+        if not self.exists(table.id):
+            raise TableNotFound(f"{table.id} has no data yet at {self.location(table.id)}")
+        reader = self._spark.read.format("delta")
+        if version is not None:
+            reader = reader.option("versionAsOf", version)
+        with _translated(table.id):
+            return reader.load(self.location(table.id))
+
+    def append(self, table: TableSpec, frame: DataFrame) -> WriteResult:
+        return self._write(table, frame, "append")
+
+    def overwrite(self, table: TableSpec, frame: DataFrame) -> WriteResult:
+        return self._write(table, frame, "overwrite")
+
+    def merge(self, table: TableSpec, frame: DataFrame, spec: MergeSpec) -> WriteResult:
+        batch = dedupe(_aligned(table, frame), spec)
+        with _translated(table.id):
+            target = self._ensure(table).alias("t")
+            on = " AND ".join(f"t.{quote(k)} <=> s.{quote(k)}" for k in spec.keys)
+            merge = target.merge(batch.alias("s"), on)
+            if spec.version:
+                merge = merge.whenMatchedUpdateAll(condition=_newer(spec))
+            merge.whenNotMatchedInsertAll().execute()
+        return self._result(table.id)
+
+    def history(self, table: TableId) -> list[Commit]:
+        with _translated(table):
+            rows = DeltaTable.forPath(self._spark, self.location(table)).history().collect()
+        return [
+            Commit(
+                row["version"],
+                row["timestamp"],
+                row["operation"],
+                {k: int(v) for k, v in (row["operationMetrics"] or {}).items() if v.isdigit()},
+            )
+            for row in rows
+        ]
+
+    def _write(self, table: TableSpec, frame: DataFrame, mode: str) -> WriteResult:
+        aligned = _aligned(table, frame)
+        with _translated(table.id):
+            self._ensure(table)
+            aligned.write.format("delta").mode(mode).save(self.location(table.id))
+        return self._result(table.id)
+
+    def _ensure(self, table: TableSpec) -> DeltaTable:
+        """The table, created empty with its schema and partitioning on first use."""
+        if table.id not in self._ready:
+            self._ready[table.id] = (
+                DeltaTable.createIfNotExists(self._spark)
+                .location(self.location(table.id))
+                .addColumns(spark_schema(table))
+                .partitionedBy(*table.partition_by)
+                .execute()
+            )
+        return self._ready[table.id]
+
+    def _result(self, table: TableId) -> WriteResult:
+        last = DeltaTable.forPath(self._spark, self.location(table)).history(1).collect()[0]
+        metrics = {k: int(v) for k, v in (last["operationMetrics"] or {}).items() if k in _WRITE_METRICS}
+        inserted = metrics.get("numTargetRowsInserted", 0)
+        updated = metrics.get("numTargetRowsUpdated", 0)
+        merged = last["operation"] == "MERGE"
+        written = inserted + updated if merged else metrics.get("numOutputRows", 0)
+        return WriteResult(table, last["version"], written, inserted, updated)
+
+
+def _aligned(table: TableSpec, frame: DataFrame) -> DataFrame:
+    """The frame's columns in the table's order and types; absent columns are null."""
+    extra = sorted(set(frame.columns) - set(table.column_names))
+    if extra:
+        raise SchemaMismatch(f"{table.id} has no columns {extra}")
+    present = set(frame.columns)
+    return frame.select(
+        *(
+            (F.col(quote(c.name)) if c.name in present else F.lit(None))
+            .cast(spark_type(c.type))
+            .alias(c.name)
+            for c in table.columns
+        )
+    )
+
+
+def _newer(spec: MergeSpec) -> str:
+    def version(alias: str) -> str:
+        return "struct(" + ", ".join(f"{alias}.{quote(c)}" for c in spec.version) + ")"
+
+    return f"{version('s')} > {version('t')}"
+
+
+@contextmanager
+def _translated(table: TableId) -> Iterator[None]:
+    """Delta and Spark errors, as lakecore errors, in one place."""
+    try:
+        yield
+    except _CONFLICTS as exc:
+        raise CommitConflict(f"{table}: a concurrent write won ({type(exc).__name__})") from exc
+    except AnalysisException as exc:
+        raise SchemaMismatch(f"{table}: {_first_line(exc)}") from exc
+    except Py4JJavaError as exc:
+        message = str(exc.java_exception)
+        if "AccessDenied" in message or "Permission denied" in message or "Mkdirs failed" in message:
+            raise LakeNotWritable(f"{table}: cannot write the lake: {_first_line(message)}") from exc
+        raise TerminalError(f"{table}: {_first_line(message)}") from exc
+
+
+def _first_line(error: object) -> str:
+    return str(error).strip().splitlines()[0][:300]

@@ -1,0 +1,18 @@
+"""In-memory adapters: product code, the reference executors, and what users test against.
+
+A frame here is a ``list`` of ``dict`` rows.
+"""
+
+from adapters.memory.engine import InMemoryEngine, Rows
+from adapters.memory.landing import InMemoryLandingSource, LocalFileLanding
+from adapters.memory.state import InMemoryStateStore
+from adapters.memory.store import InMemoryTableStore
+
+__all__ = [
+    "InMemoryEngine",
+    "InMemoryLandingSource",
+    "InMemoryStateStore",
+    "InMemoryTableStore",
+    "LocalFileLanding",
+    "Rows",
+]

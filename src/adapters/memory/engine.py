@@ -1,0 +1,126 @@
+"""``InMemoryEngine``: the core's transformations on lists of dict rows, by its own definitions."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from lakecore.conform import ConformSpec, conform_record, quarantine_record
+from lakecore.merge import MergeSpec, dedupe, key_of
+from lakecore.ports import Conformed, CurrencyConversion, RunContext
+from lakecore.schema import TableSpec, is_lineage
+
+Rows = list[dict[str, Any]]
+
+MISSING_FX_RATE = "missing_fx_rate"
+
+
+class InMemoryEngine:
+    """Executes every ``Engine`` operation in plain Python; never raises on data."""
+
+    def with_constants(self, frame: Rows, values: Mapping[str, Any]) -> Rows:
+        return [{**row, **values} for row in frame]
+
+    def where_equal(self, frame: Rows, column: str, value: Any) -> Rows:
+        return [row for row in frame if row.get(column) == value]
+
+    def where_not_equal(self, frame: Rows, column: str, value: Any) -> Rows:
+        return [row for row in frame if row.get(column) != value]
+
+    def distinct_values(self, frame: Rows, column: str) -> set[Any]:
+        return {row.get(column) for row in frame}
+
+    def conform(self, frame: Rows, spec: ConformSpec, run: RunContext) -> Conformed[Rows]:
+        valid: Rows = []
+        rejected: Rows = []
+        for raw in frame:
+            row, reasons = conform_record(raw, spec)
+            if not reasons:
+                valid.append(row)
+                continue
+            record = quarantine_record(raw, raw_record_fields(raw))
+            rejected.append(_rejection(str(spec.target.id), str(spec.source), reasons, record, raw, run))
+        return Conformed(valid, rejected)
+
+    def dedupe(self, frame: Rows, spec: MergeSpec) -> Rows:
+        return dedupe(frame, spec)
+
+    def latest(self, frame: Rows, spec: MergeSpec, earliest: Mapping[str, str]) -> Rows:
+        firsts: dict[tuple[Any, ...], dict[str, Any]] = {}
+        for row in frame:
+            mins = firsts.setdefault(key_of(row, spec), {})
+            for alias, column in earliest.items():
+                value = row.get(column)
+                if value is not None and (mins.get(alias) is None or value < mins[alias]):
+                    mins[alias] = value
+        return [{**row, **firsts[key_of(row, spec)]} for row in dedupe(frame, spec)]
+
+    def project(self, frame: Rows, columns: Sequence[tuple[str, str]]) -> Rows:
+        return [{target: row.get(source) for target, source in columns} for row in frame]
+
+    def convert(
+        self,
+        frame: Rows,
+        rates: Rows,
+        spec: CurrencyConversion,
+        target: TableSpec,
+        run: RunContext,
+    ) -> Conformed[Rows]:
+        by_day = {(r["as_of_date"], r["ccy"]): r["rate_to_usd"] for r in rates}
+        quantum = Decimal(1).scaleb(-spec.scale)
+        valid: Rows = []
+        rejected: Rows = []
+        for row in frame:
+            ts = row.get(spec.timestamp)
+            day = ts.date() if isinstance(ts, datetime) else None
+            amount, currency = row.get(spec.amount), row.get(spec.currency)
+            rate = Decimal(1) if currency == spec.base else by_day.get((day, currency))
+            if rate is None or amount is None:
+                record = quarantine_record(row, tuple(row))
+                rejected.append(
+                    _rejection(str(target.id), "", [MISSING_FX_RATE], record, {}, run)
+                )
+                continue
+            converted = (Decimal(amount) / rate).quantize(quantum, rounding=ROUND_HALF_UP)
+            valid.append({**row, spec.date_column: day, spec.target: converted})
+        return Conformed(valid, rejected)
+
+    def union(self, frames: Sequence[Rows]) -> Rows:
+        return [row for frame in frames for row in frame]
+
+    def count(self, frame: Rows) -> int:
+        return len(frame)
+
+    def count_by(self, frame: Rows, columns: Sequence[str]) -> dict[tuple[Any, ...], int]:
+        return dict(Counter(tuple(row.get(c) for c in columns) for row in frame))
+
+    def release(self, frame: Rows) -> None:
+        """Nothing is cached in memory."""
+
+
+def raw_record_fields(raw: Mapping[str, Any]) -> tuple[str, ...]:
+    """What a quarantined bronze record keeps: every landed field and the corrupt raw text."""
+    return (*(c for c in raw if not is_lineage(c)), "_corrupt_record")
+
+
+def _rejection(
+    table: str,
+    source_table: str,
+    reasons: list[str],
+    record: str,
+    raw: Mapping[str, Any],
+    run: RunContext,
+) -> dict[str, Any]:
+    return {
+        "table": table,
+        "source_table": source_table or None,
+        "reason": "; ".join(reasons),
+        "record": record,
+        "_source_file": raw.get("_source_file"),
+        "_run_id": run.run_id,
+        "_proc_date": run.proc_date,
+        "_quarantined_at": run.started_at,
+    }

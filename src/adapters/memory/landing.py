@@ -1,0 +1,109 @@
+"""Landing sources for in-memory frames: files on local disk, or rows handed over in code."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from adapters.memory.engine import Rows
+from lakecore.conform import payload_fields
+from lakecore.errors import SourceNotFound
+from lakecore.ports import LandingDataset, LandingFile
+
+EXTENSIONS = {"jsonl": (".jsonl", ".json"), "csv": (".csv",)}
+
+
+def landing_files(root: Path, dataset: LandingDataset) -> list[LandingFile]:
+    """The dataset's data files under ``root``, sorted; names starting with ``_`` or ``.`` are not data."""
+    if not root.is_dir():
+        raise SourceNotFound(f"landing folder {root} does not exist")
+    folder = root / dataset.folder
+    if not folder.is_dir():
+        return []
+    return [
+        LandingFile(path.relative_to(root).as_posix(), path.stat().st_size)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+        and path.suffix in EXTENSIONS[dataset.format]
+        and not path.name.startswith(("_", "."))
+    ]
+
+
+class LocalFileLanding:
+    """Reads JSON Lines and CSV landing files the way Spark's readers do (PERMISSIVE mode).
+
+    Every declared field comes back as text; a line that is not a JSON object, or a CSV row
+    with the wrong number of fields, keeps its raw text in ``_corrupt_record``. Raises
+    ``SourceNotFound`` when the landing root is missing.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+
+    def list_files(self, dataset: LandingDataset) -> list[LandingFile]:
+        return landing_files(self._root, dataset)
+
+    def read(self, dataset: LandingDataset, files: Sequence[LandingFile]) -> Rows:
+        reader = _read_jsonl if dataset.format == "jsonl" else _read_csv
+        return [
+            {**row, "_source_file": file.path}
+            for file in files
+            for row in reader(self._root / file.path, dataset.fields)
+        ]
+
+
+def _read_jsonl(path: Path, fields: Sequence[str]) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            text = line.rstrip("\r\n")
+            if not text.strip():
+                continue
+            values = payload_fields(text)
+            if values is None:
+                yield {**dict.fromkeys(fields), "_corrupt_record": text}
+            else:
+                yield {**{f: values.get(f) for f in fields}, "_corrupt_record": None}
+
+
+def _read_csv(path: Path, fields: Sequence[str]) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        header = next(csv.reader([handle.readline()]), [])
+        for line in handle:
+            text = line.rstrip("\r\n")
+            if not text:
+                continue
+            yield _csv_row(text, header, fields)
+
+
+def _csv_row(text: str, header: Sequence[str], fields: Sequence[str]) -> dict[str, Any]:
+    try:
+        values = next(csv.reader([text], strict=True))
+    except csv.Error:
+        values = None
+    if values is None or len(values) != len(header):
+        return {**dict.fromkeys(fields), "_corrupt_record": text}
+    named = dict(zip(header, values, strict=True))
+    return {**{f: named.get(f) or None for f in fields}, "_corrupt_record": None}
+
+
+class InMemoryLandingSource:
+    """Landing 'files' handed over as rows: ``{dataset folder: {file path: rows}}``."""
+
+    def __init__(self, files: Mapping[str, Mapping[str, Rows]]) -> None:
+        self._files = files
+
+    def list_files(self, dataset: LandingDataset) -> list[LandingFile]:
+        named = self._files.get(dataset.folder, {})
+        return [LandingFile(path, len(json.dumps(rows, default=str))) for path, rows in sorted(named.items())]
+
+    def read(self, dataset: LandingDataset, files: Sequence[LandingFile]) -> Rows:
+        named = self._files.get(dataset.folder, {})
+        return [
+            {**{f: row.get(f) for f in dataset.fields}, "_corrupt_record": row.get("_corrupt_record"),
+             "_source_file": file.path}
+            for file in files
+            for row in named[file.path]
+        ]  # fmt: skip

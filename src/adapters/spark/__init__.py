@@ -1,0 +1,1 @@
+"""Spark adapters: the SparkSession resource, the Spark engine and the landing-file reader."""

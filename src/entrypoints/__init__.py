@@ -1,0 +1,1 @@
+"""Entrypoints: the DI container, the ``lakecore`` CLI and the EMR job modules."""

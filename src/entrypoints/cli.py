@@ -1,0 +1,167 @@
+"""``lakecore``: the command line the README, the DAGs and the EMR jobs share.
+
+Exit codes: 0 success, 1 quality gate failed or terminal error, 2 usage or configuration
+error, 75 transient error (a retry is safe).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from entrypoints import daily, summary
+from entrypoints.containers import Container
+from entrypoints.runner import EXIT_OK, guarded, new_run, progress, running
+from entrypoints.settings import Settings
+from lakecore.errors import ConfigurationError
+from lakecore.generate import GenerateOptions, Manifest, generate
+from lakecore.lakehouse import TABLES
+from lakecore.schema import TableId
+
+DEMO_MARKER = ".lakecore-demo"
+
+
+def _ratio(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def _add_generate_options(parser: argparse.ArgumentParser, rows: int) -> None:
+    parser.add_argument("--rows", type=_positive, default=rows, help=f"order records (default {rows:,})")
+    parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    parser.add_argument("--dirty", type=_ratio, default=0.02, help="share of defective records (default 0.02)")
+    parser.add_argument("--date", type=_day, default=None, help="business date (default: today, UTC)")
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    manifest = _generate(args.out, args)
+    _print_manifest(manifest, args.out)
+    return EXIT_OK
+
+
+def _generate(out: Path, args: argparse.Namespace) -> Manifest:
+    options = GenerateOptions(
+        out=out, rows=args.rows, seed=args.seed, dirty=args.dirty, business_date=args.date or _today()
+    )
+    try:
+        return generate(options, progress=lambda message: progress("generate.progress", detail=message))
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from exc
+
+
+def _print_manifest(manifest: Manifest, out: Path) -> None:
+    print(f"wrote {len(manifest.files)} files to {out} for {manifest.business_date}")
+    for name, count in manifest.counts.items():
+        print(f"  {name:<16} {count:>10,} records")
+    for kind, count in sorted(manifest.defects.items()):
+        print(f"  defect {kind:<36} {count:>7,}")
+
+
+def cmd_run_daily(args: argparse.Namespace) -> int:
+    return daily.command(args)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    workdir: Path = args.workdir
+    _reset_demo_dir(workdir)
+    landing, lake = workdir / "landing", workdir / "lake"
+    business_date = args.date or _today()
+    args.date = business_date
+    _generate(landing, args)
+    container = Container()
+    container.settings.override(Settings(lake_root=str(lake)))
+    context = new_run(business_date)
+    with running(container, "demo", context) as c:
+        report = daily.execute(c, landing, context)
+        progress("demo.summarising")
+        store, engine = c.store(), c.engine()
+        text = summary.render(
+            summary.table_counts(store, engine),
+            summary.quarantine_reasons(store, engine),
+            summary.sample_query(c.spark(), store),
+        )
+    daily.print_report(report)
+    print(text)
+    print(f"\nThe lake is in {lake}; run it again with: lakecore run daily --landing {landing}")
+    return EXIT_OK
+
+
+def _reset_demo_dir(workdir: Path) -> None:
+    if workdir.exists():
+        if not (workdir / DEMO_MARKER).exists():
+            raise ConfigurationError(f"{workdir} exists and is not a lakecore demo folder; pick another --workdir")
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True)
+    (workdir / DEMO_MARKER).write_text("made by `lakecore demo`; deleted by the next one\n")
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    table_id = TableId.parse(args.table)
+    spec = next((t for t in TABLES if t.id == table_id), None)
+    if spec is None:
+        known = ", ".join(str(t.id) for t in TABLES)
+        raise ConfigurationError(f"unknown table {args.table!r}; known tables: {known}")
+    with running(Container(), "show") as c:
+        frame = c.store().read(spec, version=args.version)
+        frame.show(args.limit, truncate=False)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lakecore", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    gen = commands.add_parser("generate", help="write realistic landing data (deterministic)")
+    gen.add_argument("--out", type=Path, required=True, help="landing folder to write")
+    _add_generate_options(gen, rows=10_000)
+    gen.set_defaults(handler=cmd_generate)
+
+    run = commands.add_parser("run", help="run a job")
+    jobs = run.add_subparsers(dest="job", required=True, metavar="JOB")
+    run_daily = jobs.add_parser("daily", help="landing -> bronze -> silver -> gold for one day")
+    daily.add_arguments(run_daily)
+    run_daily.set_defaults(handler=cmd_run_daily)
+
+    demo = commands.add_parser("demo", help="generate data, run the daily pipeline, show the result")
+    demo.add_argument("--workdir", type=Path, default=Path("demo"), help="folder for landing and lake (default ./demo)")
+    _add_generate_options(demo, rows=20_000)
+    demo.set_defaults(handler=cmd_demo)
+
+    show = commands.add_parser("show", help="print the rows of a table")
+    show.add_argument("table", help="<layer>.<name>, e.g. gold.fact_orders")
+    show.add_argument("--limit", type=_positive, default=20)
+    show.add_argument("--version", type=int, default=None, help="time travel to this table version")
+    show.set_defaults(handler=cmd_show)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return guarded(lambda: args.handler(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""The daily batch job: ``lakecore run daily`` locally, this module's ``main`` on EMR."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+
+from entrypoints.containers import Container
+from entrypoints.runner import EXIT_OK, guarded, new_run, progress, running
+from lakecore.daily import DailyReport, run_daily
+from lakecore.errors import SourceNotFound
+from lakecore.ports import RunContext
+
+
+def run(container: Container, landing: Path, proc_date: date | None = None) -> DailyReport:
+    """Start the container, run one day, shut down."""
+    context = new_run(proc_date)
+    with running(container, "daily", context) as started:
+        return execute(started, landing, context)
+
+
+def execute(container: Container, landing: Path, context: RunContext) -> DailyReport:
+    """Run one day on an already started container."""
+    if not landing.is_dir():
+        raise SourceNotFound(f"landing folder {landing} does not exist")
+    store = container.store()
+    store.check_writable()
+    return run_daily(
+        landing=container.landing(root=landing),
+        store=store,
+        engine=container.engine(),
+        run=context,
+        progress=progress,
+    )
+
+
+def print_report(report: DailyReport) -> None:
+    print(f"run {report.run.run_id} for {report.run.proc_date}:", "changes" if report.changed else "nothing new")
+    for write in report.writes:
+        if write.version is None:
+            continue
+        print(
+            f"  {write.table!s:<32} v{write.version:<4} written={write.rows_written:,}"
+            f" inserted={write.rows_inserted:,} updated={write.rows_updated:,}"
+        )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--landing", type=Path, required=True, help="landing folder to ingest")
+    parser.add_argument("--date", type=date.fromisoformat, help="processing date (default: today, UTC)")
+
+
+def command(args: argparse.Namespace) -> int:
+    print_report(run(Container(), args.landing, args.date))
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="lakecore-daily", description=__doc__)
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    return guarded(lambda: command(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

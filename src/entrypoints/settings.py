@@ -1,0 +1,52 @@
+"""The one typed settings object. ``os.environ`` is read here and nowhere else."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    LOCAL = "local"
+    AWS = "aws"
+
+
+class GateExecutor(StrEnum):
+    NATIVE = "native"
+    GX = "gx"
+    MEMORY = "memory"
+
+
+class AwsNames(BaseSettings):
+    """Names of the AWS resources the jobs use; ``infra/terraform`` creates them with the same names."""
+
+    model_config = SettingsConfigDict(env_prefix="LAKECORE_AWS_", frozen=True)
+
+    region: str = "eu-west-1"
+    lake_bucket: str = "lakecore-dev-lake"
+    artifacts_bucket: str = "lakecore-dev-artifacts"
+    glue_databases: tuple[str, ...] = ("lakecore_bronze", "lakecore_silver", "lakecore_gold")
+    secret_names: tuple[str, ...] = ("lakecore/salesforce", "lakecore/snowflake", "lakecore/kafka")
+    emr_application_name: str = "lakecore"
+    log_group: str = "/aws/emr-serverless/lakecore"
+    endpoint_url: str | None = None
+
+
+class Settings(BaseSettings):
+    """Everything a lakecore job can be told, from ``LAKECORE_*`` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="LAKECORE_", frozen=True)
+
+    env: Environment = Environment.LOCAL
+    lake_root: str = "./lake"
+    jars_dir: Path = Field(default=Path("build/jars"))
+    spark_master: str = "local[2]"
+    spark_shuffle_partitions: int = Field(default=8, ge=1)
+    spark_ui: bool = False
+    log_format: str = Field(default="auto", pattern="^(auto|json|console)$")
+    log_level: str = "INFO"
+    gate_executor: GateExecutor = GateExecutor.NATIVE
+    aws: AwsNames = Field(default_factory=AwsNames)

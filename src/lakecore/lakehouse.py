@@ -1,0 +1,348 @@
+"""The lakehouse lakecore runs: its bronze, silver and gold tables, how records move between
+them, and the rules they must satisfy. All of it is data, so users can read, test and extend it.
+"""
+
+from __future__ import annotations
+
+from lakecore.conform import ConformSpec, FieldMap
+from lakecore.merge import MergeSpec
+from lakecore.ports import CurrencyConversion, LandingDataset
+from lakecore.rules import InSet, NotNull, Pattern, Range, RecordRule, RuleSuite, Unique
+from lakecore.schema import (
+    BOOLEAN,
+    DATE,
+    STRING,
+    TIMESTAMP,
+    Column,
+    Layer,
+    TableId,
+    TableSpec,
+    decimal,
+)
+
+BRONZE_LINEAGE = (
+    Column("_corrupt_record"),
+    Column("_source_file"),
+    Column("_source"),
+    Column("_run_id"),
+    Column("_ingested_at", TIMESTAMP),
+    Column("_proc_date", DATE),
+)
+SILVER_LINEAGE = (Column("_source_file"), Column("_run_id"), Column("_ingested_at", TIMESTAMP))
+
+ORDER_STATUSES = ("PLACED", "PAID", "SHIPPED", "CANCELLED")
+AMOUNT = decimal(18, 2)
+RATE = decimal(20, 10)
+CURRENCY_CODE = r"^[A-Z]{3}$"
+
+
+def _bronze(source: str, obj: str, fmt: str, fields: tuple[str, ...]) -> LandingDataset:
+    spec = TableSpec(
+        TableId(Layer.BRONZE, f"{source}_{obj}"),
+        columns=(*(Column(f) for f in fields), *BRONZE_LINEAGE),
+        partition_by=("_proc_date",),
+        description=f"Raw {source} {obj} records as landed, append-only.",
+    )
+    return LandingDataset(source, obj, fmt, fields, spec)
+
+
+ACCOUNT_FIELDS = (
+    "Id", "Name", "Industry", "BillingCountry", "CreatedDate", "SystemModstamp", "IsDeleted",
+)  # fmt: skip
+LEAD_FIELDS = (
+    "Id", "FirstName", "LastName", "Company", "Email", "Status", "ConvertedAccountId",
+    "CreatedDate", "SystemModstamp", "IsDeleted",
+)  # fmt: skip
+KAFKA_FIELDS = ("topic", "partition", "offset", "timestamp", "key", "value")
+LEGACY_ORDER_FIELDS = ("ORDER_NO", "CUST_ID", "ORDER_TS", "CCY", "AMT", "ORDER_STATUS", "ITEM_CODE")
+FX_FIELDS = ("as_of_date", "base_ccy", "ccy", "rate_to_base")
+
+ACCOUNTS_LANDING = _bronze("salesforce", "accounts", "jsonl", ACCOUNT_FIELDS)
+LEADS_LANDING = _bronze("salesforce", "leads", "jsonl", LEAD_FIELDS)
+ORDER_EVENTS_LANDING = _bronze("kafka", "orders_events", "jsonl", KAFKA_FIELDS)
+LEGACY_ORDERS_LANDING = _bronze("snowflake", "legacy_orders", "csv", LEGACY_ORDER_FIELDS)
+FX_LANDING = _bronze("fx", "rates", "csv", FX_FIELDS)
+LANDING = (ACCOUNTS_LANDING, LEADS_LANDING, ORDER_EVENTS_LANDING, LEGACY_ORDERS_LANDING, FX_LANDING)
+
+# --- silver -------------------------------------------------------------------------------
+
+ACCOUNTS = TableSpec(
+    TableId(Layer.SILVER, "salesforce_accounts"),
+    columns=(
+        Column("account_id", nullable=False),
+        Column("name"),
+        Column("industry"),
+        Column("billing_country"),
+        Column("created_at", TIMESTAMP),
+        Column("modified_at", TIMESTAMP),
+        Column("is_deleted", BOOLEAN),
+        *SILVER_LINEAGE,
+    ),
+    keys=("account_id",),
+    description="Salesforce accounts, latest version per Id.",
+)
+LEADS = TableSpec(
+    TableId(Layer.SILVER, "salesforce_leads"),
+    columns=(
+        Column("lead_id", nullable=False),
+        Column("first_name"),
+        Column("last_name"),
+        Column("company"),
+        Column("email"),
+        Column("status"),
+        Column("converted_account_id"),
+        Column("created_at", TIMESTAMP),
+        Column("modified_at", TIMESTAMP),
+        Column("is_deleted", BOOLEAN),
+        *SILVER_LINEAGE,
+    ),
+    keys=("lead_id",),
+    description="Salesforce leads, latest version per Id.",
+)
+FX_RATES = TableSpec(
+    TableId(Layer.SILVER, "fx_rates"),
+    columns=(
+        Column("as_of_date", DATE, nullable=False),
+        Column("base_ccy"),
+        Column("ccy", nullable=False),
+        Column("rate_to_base", RATE),
+        *SILVER_LINEAGE,
+    ),
+    keys=("as_of_date", "ccy"),
+    description="Daily FX rates: units of ccy per one unit of base_ccy (USD).",
+)
+ORDERS = TableSpec(
+    TableId(Layer.SILVER, "orders"),
+    columns=(
+        Column("order_id", nullable=False),
+        Column("customer_id"),
+        Column("event_ts", TIMESTAMP, nullable=False),
+        Column("currency"),
+        Column("amount", AMOUNT),
+        Column("status"),
+        Column("sku"),
+        Column("source"),
+        *SILVER_LINEAGE,
+    ),
+    keys=("order_id", "event_ts"),
+    zorder_by=("customer_id",),
+    description="Every order event, Kafka and the legacy Snowflake backfill, one row per event.",
+)
+QUARANTINE = TableSpec(
+    TableId(Layer.SILVER, "quarantine"),
+    columns=(
+        Column("table"),
+        Column("source_table"),
+        Column("reason"),
+        Column("record"),
+        Column("_source_file"),
+        Column("_run_id"),
+        Column("_proc_date", DATE),
+        Column("_quarantined_at", TIMESTAMP),
+    ),
+    partition_by=("_proc_date",),
+    description="Records that could not be conformed or broke a record-level rule, with why.",
+)
+
+# --- gold ---------------------------------------------------------------------------------
+
+DIM_CUSTOMERS = TableSpec(
+    TableId(Layer.GOLD, "dim_customers"),
+    columns=(
+        Column("customer_id", nullable=False),
+        Column("name"),
+        Column("industry"),
+        Column("country"),
+        Column("created_at", TIMESTAMP),
+        Column("updated_at", TIMESTAMP),
+    ),
+    keys=("customer_id",),
+    description="Current, non-deleted Salesforce accounts.",
+)
+DIM_FX = TableSpec(
+    TableId(Layer.GOLD, "dim_fx"),
+    columns=(
+        Column("as_of_date", DATE, nullable=False),
+        Column("ccy", nullable=False),
+        Column("rate_to_usd", RATE),
+    ),
+    keys=("as_of_date", "ccy"),
+    description="Units of ccy per 1 USD, per day.",
+)
+FACT_ORDERS = TableSpec(
+    TableId(Layer.GOLD, "fact_orders"),
+    columns=(
+        Column("order_id", nullable=False),
+        Column("customer_id"),
+        Column("order_date", DATE),
+        Column("currency"),
+        Column("amount_native", AMOUNT),
+        Column("amount_usd", AMOUNT),
+        Column("status"),
+    ),
+    keys=("order_id",),
+    zorder_by=("customer_id", "order_date"),
+    description="Orders at their latest status, dated by their first event, amounts in USD.",
+)
+
+TABLES: tuple[TableSpec, ...] = (
+    *(d.bronze for d in LANDING),
+    ACCOUNTS,
+    LEADS,
+    FX_RATES,
+    ORDERS,
+    QUARANTINE,
+    DIM_CUSTOMERS,
+    DIM_FX,
+    FACT_ORDERS,
+)
+
+# --- bronze -> silver ---------------------------------------------------------------------
+
+_ORDER_RULES: tuple[RecordRule, ...] = (
+    NotNull("order_id"),
+    NotNull("event_ts"),
+    NotNull("customer_id"),
+    NotNull("currency"),
+    Pattern("currency", CURRENCY_CODE),
+    NotNull("amount"),
+    Range("amount", min=0),
+    InSet("status", ORDER_STATUSES),
+)
+_ORDER_CONSTANTS_KAFKA = (("source", "kafka"),)
+
+CONFORM: tuple[ConformSpec, ...] = (
+    ConformSpec(
+        ACCOUNTS_LANDING.bronze.id,
+        ACCOUNTS,
+        fields=(
+            FieldMap("account_id", "Id"),
+            FieldMap("name", "Name"),
+            FieldMap("industry", "Industry"),
+            FieldMap("billing_country", "BillingCountry", upper=True),
+            FieldMap("created_at", "CreatedDate"),
+            FieldMap("modified_at", "SystemModstamp"),
+            FieldMap("is_deleted", "IsDeleted"),
+        ),
+        rules=(NotNull("account_id"), NotNull("modified_at")),
+    ),
+    ConformSpec(
+        LEADS_LANDING.bronze.id,
+        LEADS,
+        fields=(
+            FieldMap("lead_id", "Id"),
+            FieldMap("first_name", "FirstName"),
+            FieldMap("last_name", "LastName"),
+            FieldMap("company", "Company"),
+            FieldMap("email", "Email"),
+            FieldMap("status", "Status"),
+            FieldMap("converted_account_id", "ConvertedAccountId"),
+            FieldMap("created_at", "CreatedDate"),
+            FieldMap("modified_at", "SystemModstamp"),
+            FieldMap("is_deleted", "IsDeleted"),
+        ),
+        rules=(NotNull("lead_id"), NotNull("modified_at")),
+    ),
+    ConformSpec(
+        FX_LANDING.bronze.id,
+        FX_RATES,
+        fields=(
+            FieldMap("as_of_date", "as_of_date"),
+            FieldMap("base_ccy", "base_ccy", upper=True),
+            FieldMap("ccy", "ccy", upper=True),
+            FieldMap("rate_to_base", "rate_to_base"),
+        ),
+        rules=(
+            NotNull("as_of_date"),
+            NotNull("ccy"),
+            Pattern("ccy", CURRENCY_CODE),
+            InSet("base_ccy", ("USD",)),
+            NotNull("rate_to_base"),
+            Range("rate_to_base", min=0, min_inclusive=False),
+        ),
+    ),
+    ConformSpec(
+        ORDER_EVENTS_LANDING.bronze.id,
+        ORDERS,
+        payload="value",
+        fields=(
+            FieldMap("order_id", "order_id"),
+            FieldMap("customer_id", "customer_id"),
+            FieldMap("event_ts", "event_ts"),
+            FieldMap("currency", "currency", upper=True),
+            FieldMap("amount", "amount"),
+            FieldMap("status", "status", upper=True),
+            FieldMap("sku", "sku"),
+        ),
+        rules=_ORDER_RULES,
+        constants=_ORDER_CONSTANTS_KAFKA,
+    ),
+    ConformSpec(
+        LEGACY_ORDERS_LANDING.bronze.id,
+        ORDERS,
+        fields=(
+            FieldMap("order_id", "ORDER_NO"),
+            FieldMap("customer_id", "CUST_ID"),
+            FieldMap("event_ts", "ORDER_TS"),
+            FieldMap("currency", "CCY", upper=True),
+            FieldMap("amount", "AMT"),
+            FieldMap("status", "ORDER_STATUS", upper=True),
+            FieldMap("sku", "ITEM_CODE"),
+        ),
+        rules=_ORDER_RULES,
+        constants=(("source", "snowflake"),),
+    ),
+)
+
+#: How each silver table decides which version of a row wins.
+SILVER_MERGE: dict[TableId, MergeSpec] = {
+    ACCOUNTS.id: MergeSpec.for_table(ACCOUNTS, order_by=("modified_at",)),
+    LEADS.id: MergeSpec.for_table(LEADS, order_by=("modified_at",)),
+    # A restated rate arrives in a later file: the later ingestion wins.
+    FX_RATES.id: MergeSpec.for_table(FX_RATES, order_by=("_ingested_at",)),
+    ORDERS.id: MergeSpec.for_table(ORDERS),
+}
+
+# --- silver -> gold -----------------------------------------------------------------------
+
+DIM_CUSTOMERS_COLUMNS = (
+    ("customer_id", "account_id"),
+    ("name", "name"),
+    ("industry", "industry"),
+    ("country", "billing_country"),
+    ("created_at", "created_at"),
+    ("updated_at", "modified_at"),
+)
+DIM_FX_COLUMNS = (("as_of_date", "as_of_date"), ("ccy", "ccy"), ("rate_to_usd", "rate_to_base"))
+#: The latest event of an order decides its status; its first event dates it.
+LATEST_ORDER = MergeSpec(
+    keys=("order_id",),
+    order_by=("event_ts",),
+    tiebreak=tuple(c for c in ORDERS.business_columns if c not in ("order_id", "event_ts")),
+)
+FIRST_EVENT = {"placed_at": "event_ts"}
+TO_USD = CurrencyConversion(
+    amount="amount",
+    currency="currency",
+    timestamp="placed_at",
+    date_column="order_date",
+    target="amount_usd",
+)
+#: Missing-rate rejections are found again whenever gold is rebuilt: merge them in once.
+QUARANTINE_ONCE = MergeSpec(keys=("table", "reason", "record"))
+FACT_ORDERS_COLUMNS = (
+    ("order_id", "order_id"),
+    ("customer_id", "customer_id"),
+    ("order_date", "order_date"),
+    ("currency", "currency"),
+    ("amount_native", "amount"),
+    ("amount_usd", "amount_usd"),
+    ("status", "status"),
+)
+
+# --- rules the tables must satisfy (the quality gate judges these) ------------------------
+
+SUITES: dict[TableId, RuleSuite] = {
+    spec.target.id: RuleSuite(spec.target.id, (*spec.rules, Unique(spec.target.keys)))
+    for spec in CONFORM
+}

@@ -1,0 +1,184 @@
+"""The ports: what the use cases need from the outside world, as small Protocols.
+
+Frames are opaque to the core: every port is generic in the frame type ``F`` of the engine
+that executes it (a Spark DataFrame, a list of dicts, ...). Adapters implement these without
+inheriting from them; mypy checks the fit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Generic, Protocol, TypeVar
+
+from lakecore.conform import ConformSpec
+from lakecore.merge import MergeSpec
+from lakecore.schema import TableId, TableSpec
+from lakecore.watermark import Watermark
+
+F = TypeVar("F")
+F_co = TypeVar("F_co", covariant=True)
+
+
+@dataclass(frozen=True, slots=True)
+class LandingDataset:
+    """A folder of landing files of one source object, and the bronze table it feeds."""
+
+    source: str
+    object: str
+    format: str  # "jsonl" or "csv"
+    fields: tuple[str, ...]
+    bronze: TableSpec
+
+    @property
+    def folder(self) -> str:
+        return f"{self.source}/{self.object}"
+
+
+@dataclass(frozen=True, slots=True)
+class LandingFile:
+    path: str  # relative to the landing root, '/'-separated
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class RunContext:
+    run_id: str
+    proc_date: date
+    started_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """What a write did, from the store's own commit metrics (no extra scan)."""
+
+    table: TableId
+    version: int | None
+    rows_written: int = 0
+    rows_inserted: int = 0
+    rows_updated: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    version: int
+    timestamp: datetime
+    operation: str
+    metrics: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Conformed(Generic[F]):
+    valid: F
+    rejected: F  # rows of the quarantine table
+
+
+@dataclass(frozen=True, slots=True)
+class CurrencyConversion:
+    """Convert ``amount`` in ``currency`` to the base currency at the rate of the row's date.
+
+    The row's date (UTC) of ``timestamp`` goes to ``date_column``. Rates come as
+    ``(as_of_date, ccy, rate_to_usd)``: units of ``ccy`` per one unit of ``base``, so
+    ``target = round(amount / rate, scale)`` (half up); the base currency converts to itself
+    exactly. A row with no rate is rejected with reason ``missing_fx_rate``, never converted
+    at 1.0.
+    """
+
+    amount: str
+    currency: str
+    timestamp: str
+    date_column: str
+    target: str
+    base: str = "USD"
+    scale: int = 2
+
+
+class LandingSource(Protocol[F_co]):
+    """Landing files: list them, and read some as raw text records.
+
+    ``read`` returns every declared field as text (null when absent), ``_corrupt_record``
+    holding the raw line of a record that could not be parsed, and ``_source_file``.
+    Raises ``SourceNotFound`` when the landing root does not exist.
+    """
+
+    def list_files(self, dataset: LandingDataset) -> list[LandingFile]: ...
+
+    def read(self, dataset: LandingDataset, files: Sequence[LandingFile]) -> F_co: ...
+
+
+class TableStore(Protocol[F]):
+    """Tables in the lake: read, append, overwrite, MERGE by keys, history, time travel.
+
+    Raises ``TableNotFound`` reading a table that has no data, ``SchemaMismatch`` writing a
+    frame whose columns do not fit, ``CommitConflict`` when another writer won the race,
+    ``LakeNotWritable`` when the lake root cannot be written.
+    """
+
+    def exists(self, table: TableId) -> bool: ...
+
+    def read(self, table: TableSpec, version: int | None = None) -> F: ...
+
+    def append(self, table: TableSpec, frame: F) -> WriteResult: ...
+
+    def overwrite(self, table: TableSpec, frame: F) -> WriteResult: ...
+
+    def merge(self, table: TableSpec, frame: F, spec: MergeSpec) -> WriteResult: ...
+
+    def history(self, table: TableId) -> list[Commit]: ...
+
+
+class Engine(Protocol[F]):
+    """Executes the core's transformations on frames; ``lakecore`` defines what they mean."""
+
+    def with_constants(self, frame: F, values: Mapping[str, Any]) -> F: ...
+
+    def where_equal(self, frame: F, column: str, value: Any) -> F:
+        """Rows whose ``column`` equals ``value`` (null-safe: null equals only null)."""
+        ...
+
+    def where_not_equal(self, frame: F, column: str, value: Any) -> F:
+        """Rows whose ``column`` is distinct from ``value`` (null is distinct from any value)."""
+        ...
+
+    def distinct_values(self, frame: F, column: str) -> set[Any]: ...
+
+    def conform(self, frame: F, spec: ConformSpec, run: RunContext) -> Conformed[F]: ...
+
+    def dedupe(self, frame: F, spec: MergeSpec) -> F: ...
+
+    def latest(self, frame: F, spec: MergeSpec, earliest: Mapping[str, str]) -> F:
+        """One row per key (as ``dedupe``), plus ``earliest[alias]`` = min of a column per key."""
+        ...
+
+    def project(self, frame: F, columns: Sequence[tuple[str, str]]) -> F:
+        """Select ``(target, source)`` column pairs, in order."""
+        ...
+
+    def convert(
+        self, frame: F, rates: F, spec: CurrencyConversion, target: TableSpec, run: RunContext
+    ) -> Conformed[F]: ...
+
+    def union(self, frames: Sequence[F]) -> F: ...
+
+    def count(self, frame: F) -> int: ...
+
+    def count_by(self, frame: F, columns: Sequence[str]) -> dict[tuple[Any, ...], int]: ...
+
+    def release(self, frame: F) -> None:
+        """``frame`` will not be used again: free whatever the engine kept for it."""
+        ...
+
+
+class StateStore(Protocol):
+    """Watermarks, committed so they never move backwards."""
+
+    def watermark(self, source: str) -> Watermark: ...
+
+    def advance(self, watermark: Watermark) -> Watermark: ...
+
+
+class Progress(Protocol):
+    """Where a long job reports how far it has got."""
+
+    def __call__(self, step: str, **facts: Any) -> None: ...
