@@ -10,7 +10,7 @@ export SPARK_LOCAL_IP := 127.0.0.1
 export TZ := UTC
 export PYTHONHASHSEED := 0
 
-.PHONY: help setup jars demo test lint types imports unit integration bench clean
+.PHONY: help setup jars demo test lint types imports unit integration infra bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -52,10 +52,13 @@ unit: setup ## fast tests on the in-memory adapters
 integration: setup ## tests on local Spark + Delta
 	$(BIN)/pytest tests/integration -q
 
-test: lint types imports unit integration ## everything CI runs
+infra: setup ## terraform fmt/validate (when terraform is here), checkov, HCL policy tests
+	bash infra/terraform/check.sh
+	bash infra/checkov/run.sh $(CURDIR)/.venv-checkov
+	$(BIN)/pytest tests/infra -q
 
-bench: setup ## the daily pipeline at 1M orders beside a hand-written PySpark job
-	$(BIN)/python -m bench.daily --rows 1000000 --report docs/BENCHMARKS.md
+test: lint types imports unit integration infra ## everything CI runs
+
 
 clean: ## remove the virtualenv, jars and local data
-	rm -rf $(VENV) build demo lake .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-checkov build demo lake .pytest_cache .mypy_cache .ruff_cache .hypothesis

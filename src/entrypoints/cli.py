@@ -50,10 +50,16 @@ def _today() -> date:
 
 
 def _add_generate_options(parser: argparse.ArgumentParser, rows: int) -> None:
-    parser.add_argument("--rows", type=_positive, default=rows, help=f"order records (default {rows:,})")
+    parser.add_argument(
+        "--rows", type=_positive, default=rows, help=f"order records (default {rows:,})"
+    )
     parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
-    parser.add_argument("--dirty", type=_ratio, default=0.02, help="share of defective records (default 0.02)")
-    parser.add_argument("--date", type=_day, default=None, help="business date (default: today, UTC)")
+    parser.add_argument(
+        "--dirty", type=_ratio, default=0.02, help="share of defective records (default 0.02)"
+    )
+    parser.add_argument(
+        "--date", type=_day, default=None, help="business date (default: today, UTC)"
+    )
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -64,10 +70,16 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def _generate(out: Path, args: argparse.Namespace) -> Manifest:
     options = GenerateOptions(
-        out=out, rows=args.rows, seed=args.seed, dirty=args.dirty, business_date=args.date or _today()
+        out=out,
+        rows=args.rows,
+        seed=args.seed,
+        dirty=args.dirty,
+        business_date=args.date or _today(),
     )
     try:
-        return generate(options, progress=lambda message: progress("generate.progress", detail=message))
+        return generate(
+            options, progress=lambda message: progress("generate.progress", detail=message)
+        )
     except ValueError as exc:
         raise ConfigurationError(str(exc)) from exc
 
@@ -112,7 +124,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def _reset_demo_dir(workdir: Path) -> None:
     if workdir.exists():
         if not (workdir / DEMO_MARKER).exists():
-            raise ConfigurationError(f"{workdir} exists and is not a lakecore demo folder; pick another --workdir")
+            raise ConfigurationError(
+                f"{workdir} exists and is not a lakecore demo folder; pick another --workdir"
+            )
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True)
     (workdir / DEMO_MARKER).write_text("made by `lakecore demo`; deleted by the next one\n")
@@ -131,7 +145,9 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lakecore", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="lakecore", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     gen = commands.add_parser("generate", help="write realistic landing data (deterministic)")
@@ -145,8 +161,15 @@ def build_parser() -> argparse.ArgumentParser:
     daily.add_arguments(run_daily)
     run_daily.set_defaults(handler=cmd_run_daily)
 
-    demo = commands.add_parser("demo", help="generate data, run the daily pipeline, show the result")
-    demo.add_argument("--workdir", type=Path, default=Path("demo"), help="folder for landing and lake (default ./demo)")
+    demo = commands.add_parser(
+        "demo", help="generate data, run the daily pipeline, show the result"
+    )
+    demo.add_argument(
+        "--workdir",
+        type=Path,
+        default=Path("demo"),
+        help="folder for landing and lake (default ./demo)",
+    )
     _add_generate_options(demo, rows=20_000)
     demo.set_defaults(handler=cmd_demo)
 

@@ -36,7 +36,10 @@ def execute(container: Container, landing: Path, context: RunContext) -> DailyRe
 
 
 def print_report(report: DailyReport) -> None:
-    print(f"run {report.run.run_id} for {report.run.proc_date}:", "changes" if report.changed else "nothing new")
+    print(
+        f"run {report.run.run_id} for {report.run.proc_date}:",
+        "changes" if report.changed else "nothing new",
+    )
     for write in report.writes:
         if write.version is None:
             continue
@@ -48,7 +51,9 @@ def print_report(report: DailyReport) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--landing", type=Path, required=True, help="landing folder to ingest")
-    parser.add_argument("--date", type=date.fromisoformat, help="processing date (default: today, UTC)")
+    parser.add_argument(
+        "--date", type=date.fromisoformat, help="processing date (default: today, UTC)"
+    )
 
 
 def command(args: argparse.Namespace) -> int:

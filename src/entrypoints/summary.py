@@ -52,7 +52,12 @@ def render(
     lines += ["", f"Quarantined: {total:,} rows (table, reason)"]
     for (table, reason), n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])):
         lines.append(f"  {n:>8,}  {table:<22} {reason}")
-    lines += ["", "Sample gold query: revenue in USD by customer country", _indent(SAMPLE_QUERY), ""]
+    lines += [
+        "",
+        "Sample gold query: revenue in USD by customer country",
+        _indent(SAMPLE_QUERY),
+        "",
+    ]
     lines.append(f"  {'country':<8} {'orders':>8} {'revenue_usd':>16} {'avg_order_usd':>14}")
     lines += [f"  {r[0]!s:<8} {r[1]:>8,} {r[2]:>16,} {r[3]:>14,}" for r in rows]
     return "\n".join(lines)

@@ -18,7 +18,16 @@ from lakecore.errors import (
     TransientError,
 )
 from lakecore.merge import MergeSpec
-from lakecore.rules import InSet, NotNull, Pattern, Range, ReferenceExists, RuleSuite, Severity, Unique
+from lakecore.rules import (
+    InSet,
+    NotNull,
+    Pattern,
+    Range,
+    ReferenceExists,
+    RuleSuite,
+    Severity,
+    Unique,
+)
 from lakecore.schema import Column, DataType, Layer, TableId, TableSpec
 from lakecore.watermark import Watermark
 

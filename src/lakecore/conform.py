@@ -194,7 +194,9 @@ def conform_record(raw: Mapping[str, Any], spec: ConformSpec) -> tuple[dict[str,
     row: dict[str, Any] = {}
     reasons: list[str] = []
     for field in spec.fields:
-        value, ok = parse(clean_text(fields.get(field.source), field.upper), spec.type_of(field.name))
+        value, ok = parse(
+            clean_text(fields.get(field.source), field.upper), spec.type_of(field.name)
+        )
         row[field.name] = value
         if not ok:
             reasons.append(unparseable(field.name))

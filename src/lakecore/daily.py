@@ -113,8 +113,12 @@ def conform_to_silver(
     rejected: list[F] = []
     writes: list[WriteResult] = []
     for target in dict.fromkeys(s.target for s in specs):
-        batch = [_conform(s, store=store, engine=engine, run=run) for s in specs if s.target == target]
-        merged = store.merge(target, engine.union([c.valid for c in batch]), lh.SILVER_MERGE[target.id])
+        batch = [
+            _conform(s, store=store, engine=engine, run=run) for s in specs if s.target == target
+        ]
+        merged = store.merge(
+            target, engine.union([c.valid for c in batch]), lh.SILVER_MERGE[target.id]
+        )
         progress("silver.merged", table=str(target.id), inserted=merged.rows_inserted,
                  updated=merged.rows_updated)  # fmt: skip
         writes.append(merged)

@@ -11,7 +11,6 @@ from lakecore.rules import InSet, NotNull, Pattern, Range, RecordRule, RuleSuite
 from lakecore.schema import (
     BOOLEAN,
     DATE,
-    STRING,
     TIMESTAMP,
     Column,
     Layer,

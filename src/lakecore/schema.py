@@ -90,7 +90,9 @@ class TableId:
     def parse(cls, text: str) -> TableId:
         layer, dot, name = text.partition(".")
         if not dot or layer not in Layer.__members__.values():
-            raise ConfigurationError(f"invalid table {text!r}: expected <bronze|silver|gold>.<name>")
+            raise ConfigurationError(
+                f"invalid table {text!r}: expected <bronze|silver|gold>.<name>"
+            )
         return cls(Layer(layer), name)
 
     @property

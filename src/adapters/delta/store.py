@@ -134,7 +134,9 @@ class DeltaTableStore:
 
     def _result(self, table: TableId) -> WriteResult:
         last = DeltaTable.forPath(self._spark, self.location(table)).history(1).collect()[0]
-        metrics = {k: int(v) for k, v in (last["operationMetrics"] or {}).items() if k in _WRITE_METRICS}
+        metrics = {
+            k: int(v) for k, v in (last["operationMetrics"] or {}).items() if k in _WRITE_METRICS
+        }
         inserted = metrics.get("numTargetRowsInserted", 0)
         updated = metrics.get("numTargetRowsUpdated", 0)
         merged = last["operation"] == "MERGE"
@@ -176,8 +178,14 @@ def _translated(table: TableId) -> Iterator[None]:
         raise SchemaMismatch(f"{table}: {_first_line(exc)}") from exc
     except Py4JJavaError as exc:
         message = str(exc.java_exception)
-        if "AccessDenied" in message or "Permission denied" in message or "Mkdirs failed" in message:
-            raise LakeNotWritable(f"{table}: cannot write the lake: {_first_line(message)}") from exc
+        if (
+            "AccessDenied" in message
+            or "Permission denied" in message
+            or "Mkdirs failed" in message
+        ):
+            raise LakeNotWritable(
+                f"{table}: cannot write the lake: {_first_line(message)}"
+            ) from exc
         raise TerminalError(f"{table}: {_first_line(message)}") from exc
 
 

@@ -42,7 +42,9 @@ class InMemoryEngine:
                 valid.append(row)
                 continue
             record = quarantine_record(raw, raw_record_fields(raw))
-            rejected.append(_rejection(str(spec.target.id), str(spec.source), reasons, record, raw, run))
+            rejected.append(
+                _rejection(str(spec.target.id), str(spec.source), reasons, record, raw, run)
+            )
         return Conformed(valid, rejected)
 
     def dedupe(self, frame: Rows, spec: MergeSpec) -> Rows:
@@ -80,9 +82,7 @@ class InMemoryEngine:
             rate = Decimal(1) if currency == spec.base else by_day.get((day, currency))
             if rate is None or amount is None:
                 record = quarantine_record(row, tuple(row))
-                rejected.append(
-                    _rejection(str(target.id), "", [MISSING_FX_RATE], record, {}, run)
-                )
+                rejected.append(_rejection(str(target.id), "", [MISSING_FX_RATE], record, {}, run))
                 continue
             converted = (Decimal(amount) / rate).quantize(quantum, rounding=ROUND_HALF_UP)
             valid.append({**row, spec.date_column: day, spec.target: converted})

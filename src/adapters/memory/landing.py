@@ -97,7 +97,10 @@ class InMemoryLandingSource:
 
     def list_files(self, dataset: LandingDataset) -> list[LandingFile]:
         named = self._files.get(dataset.folder, {})
-        return [LandingFile(path, len(json.dumps(rows, default=str))) for path, rows in sorted(named.items())]
+        return [
+            LandingFile(path, len(json.dumps(rows, default=str)))
+            for path, rows in sorted(named.items())
+        ]
 
     def read(self, dataset: LandingDataset, files: Sequence[LandingFile]) -> Rows:
         named = self._files.get(dataset.folder, {})

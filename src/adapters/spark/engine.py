@@ -51,7 +51,9 @@ class SparkEngine:
     def distinct_values(self, frame: DataFrame, column: str) -> set[Any]:
         return {row[0] for row in frame.select(column).distinct().collect()}
 
-    def conform(self, frame: DataFrame, spec: c.ConformSpec, run: RunContext) -> Conformed[DataFrame]:
+    def conform(
+        self, frame: DataFrame, spec: c.ConformSpec, run: RunContext
+    ) -> Conformed[DataFrame]:
         field, malformed = _field_reader(frame, spec)
         cleaned = {f.name: _clean(field(f.source), f.upper) for f in spec.fields}
         typed = {name: _parse(text, spec.type_of(name)) for name, text in cleaned.items()}
@@ -59,7 +61,9 @@ class SparkEngine:
             F.when(cleaned[name].isNotNull() & typed[name].isNull(), F.lit(c.unparseable(name)))
             for name in typed
         ]
-        checks += [F.when(_violation(r, typed[r.column]), F.lit(c.broken(r.name))) for r in spec.rules]
+        checks += [
+            F.when(_violation(r, typed[r.column]), F.lit(c.broken(r.name))) for r in spec.rules
+        ]
         reasons = F.when(malformed, F.array(F.lit(c.MALFORMED))).otherwise(
             F.filter(F.array(*checks), lambda x: x.isNotNull())
         )
@@ -101,9 +105,13 @@ class SparkEngine:
         )
         day = F.to_date(F.col(spec.timestamp))
         dated = frame.withColumn(spec.date_column, day)
-        on = (F.col(spec.date_column) == F.col("_fx_date")) & (F.col(spec.currency) == F.col("_fx_ccy"))
+        on = (F.col(spec.date_column) == F.col("_fx_date")) & (
+            F.col(spec.currency) == F.col("_fx_ccy")
+        )
         joined = dated.join(F.broadcast(fx), on, "left")
-        rate = F.when(F.col(spec.currency) == F.lit(spec.base), F.lit(1)).otherwise(F.col("_fx_rate"))
+        rate = F.when(F.col(spec.currency) == F.lit(spec.base), F.lit(1)).otherwise(
+            F.col("_fx_rate")
+        )
         amount_type = spark_type(target.column(spec.target).type)
         converted = F.round(F.col(spec.amount) / rate, spec.scale).cast(amount_type)
         missing = rate.isNull() | F.col(spec.amount).isNull()
@@ -164,9 +172,7 @@ def dedupe(
     )
 
 
-def _field_reader(
-    frame: DataFrame, spec: c.ConformSpec
-) -> tuple[Callable[[str], Column], Column]:
+def _field_reader(frame: DataFrame, spec: c.ConformSpec) -> tuple[Callable[[str], Column], Column]:
     """How to reach a raw field, and when the record is malformed."""
     corrupt = F.col(_CORRUPT).isNotNull()
     if spec.payload is None:
