@@ -81,7 +81,7 @@ def test_decimals_round_half_up_and_overflow_is_unparseable() -> None:
 
 def test_a_malformed_kafka_value_is_quarantined_with_its_reason() -> None:
     spec = next(s for s in lh.CONFORM if s.payload is not None)
-    row, reasons = conform_record({"value": "{not json", "_corrupt_record": None}, spec)
+    _, reasons = conform_record({"value": "{not json", "_corrupt_record": None}, spec)
     assert reasons == ["malformed_record"]
 
 
