@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from dependency_injector import containers, providers
+from pyspark.sql import SparkSession
 
 from adapters.delta.store import DeltaTableStore
 from adapters.spark.engine import SparkEngine
 from adapters.spark.landing import SparkFileLanding
 from adapters.spark.session import cluster_session, local_session
 from entrypoints import logs
-from entrypoints.settings import Settings
+from entrypoints.settings import Environment, Settings
+
+
+def spark_session(settings: Settings) -> Iterator[SparkSession]:
+    """The SparkSession for this environment: local with Delta jars, or the cluster's."""
+    if settings.env is Environment.AWS:
+        yield from cluster_session()
+        return
+    yield from local_session(
+        master=settings.spark_master,
+        jars_dir=settings.jars_dir,
+        shuffle_partitions=settings.spark_shuffle_partitions,
+        ui=settings.spark_ui,
+    )
 
 
 class Container(containers.DeclarativeContainer):
@@ -24,17 +40,9 @@ class Container(containers.DeclarativeContainer):
         logs.configure, log_format=settings.provided.log_format, level=settings.provided.log_level
     )
 
-    spark = providers.Selector(
-        settings.provided.env,
-        local=providers.Resource(
-            local_session,
-            master=settings.provided.spark_master,
-            jars_dir=settings.provided.jars_dir,
-            shuffle_partitions=settings.provided.spark_shuffle_partitions,
-            ui=settings.provided.spark_ui,
-        ),
-        aws=providers.Resource(cluster_session),
-    )
+    # One Resource that picks by environment: a Selector of two Resources would have
+    # init_resources() start both sessions, and the first one started wins.
+    spark = providers.Resource(spark_session, settings)
 
     engine = providers.Singleton(SparkEngine, spark)
     store = providers.Singleton(DeltaTableStore, spark, settings.provided.lake_root)

@@ -51,7 +51,9 @@ class DeltaTableStore:
 
     def __init__(self, spark: SparkSession, lake_root: str) -> None:
         self._spark = spark
-        self._root = lake_root.rstrip("/")
+        local = urlparse(lake_root).scheme in ("", "file") and "://" not in lake_root
+        # Delta reads a relative path as a table name: local roots are made absolute.
+        self._root = str(Path(lake_root).resolve()) if local else lake_root.rstrip("/")
         self._ready: dict[TableId, DeltaTable] = {}
 
     def location(self, table: TableId) -> str:
