@@ -15,6 +15,8 @@ from lakecore.ports import RunContext
 
 def run(container: Container, landing: Path, proc_date: date | None = None) -> DailyReport:
     """Start the container, run one day, shut down."""
+    if not landing.is_dir():
+        raise SourceNotFound(f"landing folder {landing} does not exist")
     context = new_run(proc_date)
     with running(container, "daily", context) as started:
         return execute(started, landing, context)

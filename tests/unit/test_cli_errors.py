@@ -1,0 +1,51 @@
+"""Bad input gets one clear line on stderr and the right exit code (no Spark needed)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def _lakecore(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "entrypoints.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("run", "daily", "--landing", "no/such/folder"),
+            "landing folder no/such/folder does not exist",
+        ),
+        (("show", "gold.no_such_table"), "unknown table 'gold.no_such_table'"),
+        (("show", "../../etc"), "invalid table '../../etc'"),
+        (("generate", "--out", "x", "--dirty", "2"), "must be between 0 and 1"),
+        (("generate", "--out", "x", "--rows", "0"), "must be at least 1"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    result = _lakecore(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_generate_writes_landing_files(tmp_path: Path) -> None:
+    result = _lakecore(
+        "generate", "--out", "land", "--rows", "50", "--date", "2026-11-27", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "land" / "_manifest.json").is_file()
+    assert list((tmp_path / "land" / "kafka" / "orders_events").glob("*.jsonl"))
