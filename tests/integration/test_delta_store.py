@@ -22,5 +22,5 @@ def test_an_unwritable_lake_root_is_a_clear_error(spark: SparkSession, tmp_path:
 def test_reading_a_table_never_written_is_table_not_found(
     spark: SparkSession, tmp_path: Path
 ) -> None:
-    with pytest.raises(TableNotFound, match="silver.orders has no data yet"):
+    with pytest.raises(TableNotFound, match=r"silver\.orders has no data yet"):
         DeltaTableStore(spark, str(tmp_path)).read(lh.ORDERS)
