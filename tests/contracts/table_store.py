@@ -1,0 +1,67 @@
+"""The TableStore contract: the same tests run on the memory adapter (unit) and on Delta
+(integration). A subclass provides ``store`` and ``frame(rows)`` / ``rows(frame)``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from lakecore.errors import SchemaMismatch, TableNotFound
+from lakecore.merge import MergeSpec
+from lakecore.schema import LONG, STRING, Column, Layer, TableId, TableSpec
+
+TABLE = TableSpec(
+    TableId(Layer.SILVER, "contract"),
+    columns=(Column("id", LONG), Column("v", LONG), Column("name", STRING)),
+    keys=("id",),
+)
+SPEC = MergeSpec.for_table(TABLE, order_by=("v",))
+
+
+class TableStoreContract:
+    store: Any
+
+    def frame(self, rows: list[dict[str, Any]]) -> Any:
+        raise NotImplementedError
+
+    def rows(self, frame: Any) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def _read(self, version: int | None = None) -> list[tuple[Any, ...]]:
+        return sorted(self.rows(self.store.read(TABLE, version=version)))
+
+    def test_reading_an_unwritten_table_raises(self) -> None:
+        assert not self.store.exists(TABLE.id)
+        with pytest.raises(TableNotFound):
+            self.store.read(TABLE)
+
+    def test_append_adds_rows(self) -> None:
+        self.store.append(TABLE, self.frame([{"id": 1, "v": 1, "name": "a"}]))
+        result = self.store.append(TABLE, self.frame([{"id": 2, "v": 1, "name": "b"}]))
+        assert result.rows_written == 1
+        assert self._read() == [(1, 1, "a"), (2, 1, "b")]
+
+    def test_overwrite_replaces_and_time_travel_sees_the_old_version(self) -> None:
+        first = self.store.append(TABLE, self.frame([{"id": 1, "v": 1, "name": "a"}]))
+        self.store.overwrite(TABLE, self.frame([{"id": 9, "v": 1, "name": "z"}]))
+        assert self._read() == [(9, 1, "z")]
+        assert self._read(version=first.version) == [(1, 1, "a")]
+        assert len(self.store.history(TABLE.id)) >= 2
+
+    def test_merge_inserts_updates_newer_and_is_idempotent(self) -> None:
+        self.store.merge(TABLE, self.frame([{"id": 1, "v": 1, "name": "a"}]), SPEC)
+        batch = [
+            {"id": 1, "v": 2, "name": "b"},
+            {"id": 1, "v": 0, "name": "old"},
+            {"id": 2, "v": 1, "name": "c"},
+        ]
+        first = self.store.merge(TABLE, self.frame(batch), SPEC)
+        again = self.store.merge(TABLE, self.frame(batch), SPEC)
+        assert (first.rows_inserted, first.rows_updated) == (1, 1)
+        assert (again.rows_inserted, again.rows_updated) == (0, 0)
+        assert self._read() == [(1, 2, "b"), (2, 1, "c")]
+
+    def test_a_frame_with_unknown_columns_is_a_schema_mismatch(self) -> None:
+        with pytest.raises(SchemaMismatch):
+            self.store.append(TABLE, self.frame([{"id": 1, "v": 1, "name": "a", "extra": "x"}]))

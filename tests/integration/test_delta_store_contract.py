@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pyspark.sql import SparkSession
+from tests.contracts.table_store import TABLE, TableStoreContract
+
+from adapters.delta.store import DeltaTableStore
+
+pytestmark = pytest.mark.spark
+
+
+class TestDeltaTableStore(TableStoreContract):
+    @pytest.fixture(autouse=True)
+    def _store(self, spark: SparkSession, tmp_path: Path) -> None:
+        self.spark = spark
+        self.store = DeltaTableStore(spark, str(tmp_path / "lake"))
+
+    def frame(self, rows: list[dict[str, Any]]) -> Any:
+        columns = list(rows[0])
+        return self.spark.createDataFrame([tuple(r[c] for c in columns) for r in rows], columns)
+
+    def rows(self, frame: Any) -> list[tuple[Any, ...]]:
+        return [tuple(r[c] for c in TABLE.column_names) for r in frame.collect()]
