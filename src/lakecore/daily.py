@@ -143,8 +143,6 @@ def _quarantine(
     rejected: Sequence[F], *, store: TableStore[F], engine: Engine[F], progress: Progress
 ) -> WriteResult:
     result = store.append(lh.QUARANTINE, engine.union(rejected))
-    if result.rows_written:
-        log.warning("silver.quarantined", rows=result.rows_written)
     progress("silver.quarantined", rows=result.rows_written)
     return result
 
