@@ -66,7 +66,7 @@ class Column:
     nullable: bool = True
 
     def __post_init__(self) -> None:
-        if not _COLUMN.match(self.name):
+        if not _COLUMN.fullmatch(self.name):
             raise ConfigurationError(f"invalid column name {self.name!r}")
 
 
@@ -81,7 +81,10 @@ class TableId:
     name: str
 
     def __post_init__(self) -> None:
-        if not _IDENTIFIER.match(self.name):
+        if self.layer not in Layer.__members__.values():
+            raise ConfigurationError(f"invalid layer {self.layer!r}: use bronze, silver or gold")
+        object.__setattr__(self, "layer", Layer(self.layer))
+        if not _IDENTIFIER.fullmatch(self.name):
             raise ConfigurationError(
                 f"invalid table name {self.name!r}: use lower-case letters, digits and _"
             )
