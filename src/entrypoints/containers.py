@@ -36,8 +36,14 @@ class Container(containers.DeclarativeContainer):
 
     settings = providers.Singleton(Settings)
 
+    # Every log line masks these values; the SecretStore adapters add the secrets they fetch.
+    secret_values = providers.Singleton(logs.SecretValues)
+
     logging = providers.Resource(
-        logs.configure, log_format=settings.provided.log_format, level=settings.provided.log_level
+        logs.configure,
+        log_format=settings.provided.log_format,
+        level=settings.provided.log_level,
+        secrets=secret_values,
     )
 
     # One Resource that picks by environment: a Selector of two Resources would have
