@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -23,7 +24,9 @@ class GateExecutor(StrEnum):
 class AwsNames(BaseSettings):
     """Names of the AWS resources the jobs use; ``infra/terraform`` creates them with the same names."""
 
-    model_config = SettingsConfigDict(env_prefix="LAKECORE_AWS_", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="LAKECORE_AWS_", frozen=True, hide_input_in_errors=True
+    )
 
     region: str = "eu-west-1"
     lake_bucket: str = "lakecore-dev-lake"
@@ -36,12 +39,18 @@ class AwsNames(BaseSettings):
 
 
 class Settings(BaseSettings):
-    """Everything a lakecore job can be told, from ``LAKECORE_*`` environment variables."""
+    """Everything a lakecore job can be told, from ``LAKECORE_*`` environment variables.
 
-    model_config = SettingsConfigDict(env_prefix="LAKECORE_", frozen=True)
+    Holds no secrets (they come from the SecretStore), and a validation error never repeats
+    the value it rejected, in case a secret was put where it does not belong.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="LAKECORE_", frozen=True, hide_input_in_errors=True
+    )
 
     env: Environment = Environment.LOCAL
-    lake_root: str = "./lake"
+    lake_root: str = Field(default="./lake", min_length=1)
     jars_dir: Path = Field(default=Path("build/jars"))
     spark_master: str = "local[2]"
     spark_shuffle_partitions: int = Field(default=8, ge=1)
@@ -50,3 +59,10 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     gate_executor: GateExecutor = GateExecutor.NATIVE
     aws: AwsNames = Field(default_factory=AwsNames)
+
+    @field_validator("lake_root")
+    @classmethod
+    def _no_credentials_in_lake_root(cls, value: str) -> str:
+        if "@" in urlsplit(value).netloc:
+            raise ValueError("must not carry credentials; S3 access comes from the job's IAM role")
+        return value
