@@ -10,7 +10,7 @@ export SPARK_LOCAL_IP := 127.0.0.1
 export TZ := UTC
 export PYTHONHASHSEED := 0
 
-.PHONY: help setup jars demo test lint types imports unit integration infra bench clean
+.PHONY: help setup jars demo test lint types imports unit integration infra security bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -57,7 +57,13 @@ infra: setup ## terraform fmt/validate (when terraform is here), checkov, HCL po
 	bash infra/checkov/run.sh $(CURDIR)/.venv-checkov
 	$(BIN)/pytest tests/infra -q
 
-test: lint types imports unit integration infra ## everything CI runs
+security: setup ## bandit, detect-secrets, security tests
+	$(BIN)/bandit --quiet --recursive src --severity-level medium
+	$(BIN)/detect-secrets-hook --no-verify --baseline .secrets.baseline \
+	    $$(git ls-files --cached --others --exclude-standard)
+	$(BIN)/pytest tests/security -q
+
+test: lint types imports unit integration infra security ## everything CI runs
 
 
 clean: ## remove the virtualenv, jars and local data
