@@ -95,10 +95,9 @@ class DeltaTableStore:
         batch = dedupe(_aligned(table, frame), spec)
         with _translated(table.id):
             target = self._ensure(table).alias("t")
-            on = " AND ".join(f"t.{quote(k)} <=> s.{quote(k)}" for k in spec.keys)
-            merge = target.merge(batch.alias("s"), on)
+            merge = target.merge(batch.alias("s"), match_condition(spec))
             if spec.version:
-                merge = merge.whenMatchedUpdateAll(condition=_newer(spec))
+                merge = merge.whenMatchedUpdateAll(condition=newer_condition(spec))
             merge.whenNotMatchedInsertAll().execute()
         return self._result(table.id)
 
@@ -162,7 +161,15 @@ def _aligned(table: TableSpec, frame: DataFrame) -> DataFrame:
     )
 
 
-def _newer(spec: MergeSpec) -> str:
+def match_condition(spec: MergeSpec) -> str:
+    """SQL text: target ``t`` and source ``s`` rows match on every key, null-safely.
+    Column names only ever appear quoted, so no name can change the condition."""
+    return " AND ".join(f"t.{quote(k)} <=> s.{quote(k)}" for k in spec.keys)
+
+
+def newer_condition(spec: MergeSpec) -> str:
+    """SQL text: the source row's version is greater than the target's (names quoted)."""
+
     def version(alias: str) -> str:
         return "struct(" + ", ".join(f"{alias}.{quote(c)}" for c in spec.version) + ")"
 
