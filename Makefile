@@ -37,8 +37,8 @@ demo: setup ## generate data, run the daily pipeline locally, print the summary
 	$(BIN)/lakecore demo
 
 lint: setup ## ruff lint and format check
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 types: setup ## mypy (strict on the core and the memory adapters)
 	$(BIN)/mypy
@@ -64,6 +64,10 @@ security: setup ## bandit, detect-secrets, security tests
 	$(BIN)/pytest tests/security -q
 
 test: lint types imports unit integration infra security ## everything CI runs
+
+BENCH_ROWS ?= 1000000
+bench: setup ## benchmarks (minutes): daily pipeline vs hand-written PySpark -> docs/BENCHMARKS.md
+	$(BIN)/python -m bench.daily --rows $(BENCH_ROWS)
 
 
 clean: ## remove the virtualenv, jars and local data

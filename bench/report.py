@@ -1,0 +1,27 @@
+"""``docs/BENCHMARKS.md`` is written by the benchmarks: each owns one marked section."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+HEADER = """# Benchmarks
+
+Written by `make bench`; each section is replaced by its own benchmark. Figures are ratios
+measured side by side in one run, on a shared and noisy machine: compare ratios, not seconds.
+"""
+
+
+def replace_section(report: Path, name: str, body: str) -> None:
+    """Put ``body`` between the ``name`` markers, keeping every other section."""
+    begin, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
+    block = f"{begin}\n{body.strip()}\n{end}"
+    text = report.read_text() if report.exists() else HEADER
+    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.S)
+    text = (
+        pattern.sub(lambda _: block, text)
+        if pattern.search(text)
+        else f"{text.rstrip()}\n\n{block}\n"
+    )
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(text)
