@@ -77,13 +77,19 @@ class DeltaTableStore:
             return bool(DeltaTable.isDeltaTable(self._spark, self.location(table)))
 
     def read(self, table: TableSpec, version: int | None = None) -> DataFrame:
-        if not self.exists(table.id):
-            raise TableNotFound(f"{table.id} has no data yet at {self.location(table.id)}")
         reader = self._spark.read.format("delta")
         if version is not None:
             reader = reader.option("versionAsOf", version)
-        with _translated(table.id):
-            return reader.load(self.location(table.id))
+        try:
+            with _translated(table.id):
+                return reader.load(self.location(table.id))
+        except SchemaMismatch:
+            # Loading resolves the snapshot at once; only on failure ask why (one log read).
+            if not self.exists(table.id):
+                raise TableNotFound(
+                    f"{table.id} has no data yet at {self.location(table.id)}"
+                ) from None
+            raise
 
     def append(self, table: TableSpec, frame: DataFrame) -> WriteResult:
         return self._write(table, frame, "append")
@@ -94,8 +100,13 @@ class DeltaTableStore:
     def merge(self, table: TableSpec, frame: DataFrame, spec: MergeSpec) -> WriteResult:
         batch = dedupe(_aligned(table, frame), spec)
         with _translated(table.id):
-            target = self._ensure(table).alias("t")
-            merge = target.merge(batch.alias("s"), match_condition(spec))
+            target = self._ensure(table)
+            if _is_empty(target):
+                # The batch already holds one row per key: into an empty table, MERGE is
+                # an append, and an append does not join or materialize the source.
+                batch.write.format("delta").mode("append").save(self.location(table.id))
+                return self._result(table.id, inserted_by_append=True)
+            merge = target.alias("t").merge(batch.alias("s"), match_condition(spec))
             if spec.version:
                 merge = merge.whenMatchedUpdateAll(condition=newer_condition(spec))
             merge.whenNotMatchedInsertAll().execute()
@@ -133,16 +144,24 @@ class DeltaTableStore:
             )
         return self._ready[table.id]
 
-    def _result(self, table: TableId) -> WriteResult:
+    def _result(self, table: TableId, *, inserted_by_append: bool = False) -> WriteResult:
         last = DeltaTable.forPath(self._spark, self.location(table)).history(1).collect()[0]
         metrics = {
             k: int(v) for k, v in (last["operationMetrics"] or {}).items() if k in _WRITE_METRICS
         }
+        if inserted_by_append:
+            rows = metrics.get("numOutputRows", 0)
+            return WriteResult(table, last["version"], rows, rows, 0)
         inserted = metrics.get("numTargetRowsInserted", 0)
         updated = metrics.get("numTargetRowsUpdated", 0)
         merged = last["operation"] == "MERGE"
         written = inserted + updated if merged else metrics.get("numOutputRows", 0)
         return WriteResult(table, last["version"], written, inserted, updated)
+
+
+def _is_empty(table: DeltaTable) -> bool:
+    """No data files in the current version (read from the log; no data is scanned)."""
+    return int(table.detail().select("numFiles").first()[0]) == 0
 
 
 def _aligned(table: TableSpec, frame: DataFrame) -> DataFrame:

@@ -25,6 +25,7 @@ from lakecore.schema import DataType, Kind, TableSpec, is_lineage
 MISSING_FX_RATE = "missing_fx_rate"
 _REASON = "_reasons"
 _CORRUPT = "_corrupt_record"
+_PAYLOAD = "_payload"
 
 
 class SparkEngine:
@@ -54,7 +55,8 @@ class SparkEngine:
     def conform(
         self, frame: DataFrame, spec: c.ConformSpec, run: RunContext
     ) -> Conformed[DataFrame]:
-        field, malformed = _field_reader(frame, spec)
+        raw = [col for col in frame.columns if not is_lineage(col)] + [_CORRUPT]
+        frame, field, malformed = _field_reader(frame, spec)
         cleaned = {f.name: _clean(field(f.source), f.upper) for f in spec.fields}
         typed = {name: _parse(text, spec.type_of(name)) for name, text in cleaned.items()}
         checks = [
@@ -67,7 +69,6 @@ class SparkEngine:
         reasons = F.when(malformed, F.array(F.lit(c.MALFORMED))).otherwise(
             F.filter(F.array(*checks), lambda x: x.isNotNull())
         )
-        raw = [col for col in frame.columns if not is_lineage(col)] + [_CORRUPT]
         tagged = frame.select(
             *(value.alias(name) for name, value in typed.items()),
             *(F.lit(value).alias(name) for name, value in spec.constants),
@@ -172,18 +173,29 @@ def dedupe(
     )
 
 
-def _field_reader(frame: DataFrame, spec: c.ConformSpec) -> tuple[Callable[[str], Column], Column]:
-    """How to reach a raw field, and when the record is malformed."""
+def _field_reader(
+    frame: DataFrame, spec: c.ConformSpec
+) -> tuple[DataFrame, Callable[[str], Column], Column]:
+    """How to reach a raw field, and when the record is malformed.
+
+    A JSON payload is parsed once, into a column of its own: every field and check then
+    reads that column (referring to ``from_json(...)[name]`` instead would parse the JSON
+    again for each reference, 8x the work).
+    """
     corrupt = F.col(_CORRUPT).isNotNull()
     if spec.payload is None:
-        return F.col, corrupt
+        return frame, F.col, corrupt
     schema = T.StructType(
         [T.StructField(f.source, T.StringType()) for f in spec.fields]
         + [T.StructField(_CORRUPT, T.StringType())]
     )
-    payload = F.from_json(F.col(spec.payload), schema, {"columnNameOfCorruptRecord": _CORRUPT})
+    parsed = frame.withColumn(
+        _PAYLOAD,
+        F.from_json(F.col(spec.payload), schema, {"columnNameOfCorruptRecord": _CORRUPT}),
+    )
+    payload = F.col(_PAYLOAD)
     malformed = corrupt | payload.isNull() | payload[_CORRUPT].isNotNull()
-    return (lambda name: payload[name]), malformed
+    return parsed, (lambda name: payload[name]), malformed
 
 
 def _clean(raw: Column, upper: bool) -> Column:
