@@ -161,7 +161,8 @@ class DeltaTableStore:
 
 def _is_empty(table: DeltaTable) -> bool:
     """No data files in the current version (read from the log; no data is scanned)."""
-    return int(table.detail().select("numFiles").first()[0]) == 0
+    detail = table.detail().select("numFiles").first()
+    return detail is not None and int(detail[0]) == 0
 
 
 def _aligned(table: TableSpec, frame: DataFrame) -> DataFrame:
