@@ -7,7 +7,19 @@ from __future__ import annotations
 from lakecore.conform import ConformSpec, FieldMap
 from lakecore.merge import MergeSpec
 from lakecore.ports import CurrencyConversion, LandingDataset
-from lakecore.rules import InSet, NotNull, Pattern, Range, RecordRule, RuleSuite, Unique
+from lakecore.rules import (
+    Freshness,
+    InSet,
+    NotNull,
+    Pattern,
+    Range,
+    RecordRule,
+    ReferenceExists,
+    RuleSuite,
+    Severity,
+    Unique,
+    VolumeChange,
+)
 from lakecore.schema import (
     BOOLEAN,
     DATE,
@@ -341,7 +353,83 @@ FACT_ORDERS_COLUMNS = (
 
 # --- rules the tables must satisfy (the quality gate judges these) ------------------------
 
+
+def _conform_rules(table: TableSpec) -> tuple[RecordRule, ...]:
+    """The record rules applied where records enter ``table``: judged again on the table."""
+    rules = (r for spec in CONFORM if spec.target.id == table.id for r in spec.rules)
+    return tuple(dict.fromkeys(rules))
+
+
+#: The share of a run's incoming records that may be quarantined before the gate stops it.
+QUARANTINE_THRESHOLD = 0.01
+
 SUITES: dict[TableId, RuleSuite] = {
-    spec.target.id: RuleSuite(spec.target.id, (*spec.rules, Unique(spec.target.keys)))
-    for spec in CONFORM
+    ACCOUNTS.id: RuleSuite(ACCOUNTS.id, (*_conform_rules(ACCOUNTS), Unique(("account_id",)))),
+    LEADS.id: RuleSuite(
+        LEADS.id,
+        (
+            *_conform_rules(LEADS),
+            Unique(("lead_id",)),
+            Pattern("email", r"^[^@\s]+@[^@\s]+$", severity=Severity.WARNING),
+        ),
+    ),
+    FX_RATES.id: RuleSuite(
+        FX_RATES.id,
+        (
+            *_conform_rules(FX_RATES),
+            Unique(("as_of_date", "ccy")),
+            Freshness("as_of_date", max_age_days=3),
+        ),
+    ),
+    ORDERS.id: RuleSuite(
+        ORDERS.id,
+        (
+            *_conform_rules(ORDERS),
+            Unique(("order_id", "event_ts")),
+            InSet("source", ("kafka", "snowflake")),
+            Freshness("event_ts", max_age_days=2),
+            VolumeChange(),
+        ),
+    ),
+    QUARANTINE.id: RuleSuite(QUARANTINE.id, (NotNull("table"), NotNull("reason"))),
+    DIM_CUSTOMERS.id: RuleSuite(
+        DIM_CUSTOMERS.id, (NotNull("customer_id"), Unique(("customer_id",)))
+    ),
+    DIM_FX.id: RuleSuite(
+        DIM_FX.id,
+        (
+            NotNull("as_of_date"),
+            NotNull("ccy"),
+            Pattern("ccy", CURRENCY_CODE),
+            Unique(("as_of_date", "ccy")),
+            NotNull("rate_to_usd"),
+            Range("rate_to_usd", min=0, min_inclusive=False),
+        ),
+    ),
+    FACT_ORDERS.id: RuleSuite(
+        FACT_ORDERS.id,
+        (
+            NotNull("order_id"),
+            Unique(("order_id",)),
+            NotNull("customer_id"),
+            NotNull("order_date"),
+            NotNull("amount_native"),
+            Range("amount_native", min=0),
+            # Every order has an FX rate (USD converts to itself): an order without one is
+            # quarantined when gold is built, never converted at 1.0.
+            NotNull("amount_usd"),
+            Range("amount_usd", min=0),
+            InSet("status", ORDER_STATUSES),
+            # Orders may arrive before their account is synced: reported, not blocking.
+            ReferenceExists(
+                "customer_id", DIM_CUSTOMERS.id, "customer_id", severity=Severity.WARNING
+            ),
+            VolumeChange(),
+        ),
+    ),
 }
+#: The gold tables' suites, checked on the candidates before they are committed.
+GOLD_TABLES = (DIM_CUSTOMERS, DIM_FX, FACT_ORDERS)
+#: The silver tables checked after the merges, before gold is built.
+SILVER_TABLES = (ACCOUNTS, LEADS, FX_RATES, ORDERS)
+TABLES_BY_ID: dict[TableId, TableSpec] = {t.id: t for t in TABLES}

@@ -14,11 +14,14 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from lakecore.conform import ConformSpec
 from lakecore.merge import MergeSpec
+from lakecore.quality import Measurements, QualityReport
+from lakecore.rules import RuleSuite
 from lakecore.schema import TableId, TableSpec
 from lakecore.watermark import Watermark
 
 F = TypeVar("F")
 F_co = TypeVar("F_co", covariant=True)
+F_contra = TypeVar("F_contra", contravariant=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +179,30 @@ class StateStore(Protocol):
     def watermark(self, source: str) -> Watermark: ...
 
     def advance(self, watermark: Watermark) -> Watermark: ...
+
+
+class QualityGate(Protocol[F_contra]):
+    """Measures a table against a suite; ``lakecore.quality.judge`` decides pass or fail.
+
+    ``references`` holds the tables that ``ReferenceExists`` rules name. Breaking rows are
+    sampled (at most ``sample_size`` per rule) only for rules that found any.
+    """
+
+    name: str
+
+    def measure(
+        self,
+        frame: F_contra,
+        suite: RuleSuite,
+        references: Mapping[TableId, F_contra],
+        sample_size: int,
+    ) -> Measurements: ...
+
+
+class ReportStore(Protocol):
+    """Keeps quality reports; ``save`` returns where the report went."""
+
+    def save(self, report: QualityReport) -> str: ...
 
 
 class Progress(Protocol):

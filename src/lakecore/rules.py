@@ -2,7 +2,8 @@
 
 Record-level rules (``NotNull``, ``Range``, ``InSet``, ``Pattern``) judge one row at a time:
 breaking rows are quarantined where records enter silver. Table-level rules (``Unique``,
-``ReferenceExists``) judge a whole table and belong to the quality gate. A null value passes
+``ReferenceExists``) judge a whole table, and metric rules (``Freshness``, ``VolumeChange``)
+judge its newest value and size; both belong to the quality gate. A null value passes
 every record-level rule except ``NotNull`` — nulls are ``NotNull``'s business alone.
 """
 
@@ -101,9 +102,44 @@ class ReferenceExists:
         return f"reference({self.column}->{self.ref_table}.{self.ref_column})"
 
 
+@dataclass(frozen=True, slots=True)
+class Freshness:
+    """The newest ``column`` value is at most ``max_age_days`` before the run's date."""
+
+    column: str
+    max_age_days: int
+    severity: Severity = Severity.WARNING
+
+    @property
+    def name(self) -> str:
+        return f"freshness({self.column}<={self.max_age_days}d)"
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeChange:
+    """Against the previous version, the row count fell by at most ``max_drop`` and grew by
+    at most ``max_growth`` (shares; ``None`` for no limit). Tables that accumulate should
+    not shrink, so the default only limits the drop."""
+
+    max_drop: float = 0.1
+    max_growth: float | None = None
+    severity: Severity = Severity.WARNING
+
+    @property
+    def name(self) -> str:
+        growth = "" if self.max_growth is None else f"+{self.max_growth:.0%}"
+        return f"volume_change(-{self.max_drop:.0%}..{growth})"
+
+    def allows(self, before: int, after: int) -> bool:
+        change = (after - before) / before
+        return -change <= self.max_drop and (self.max_growth is None or change <= self.max_growth)
+
+
 RecordRule = NotNull | Range | InSet | Pattern
 TableRule = Unique | ReferenceExists
-Rule = RecordRule | TableRule
+#: judged from table metrics (newest value, row counts) rather than from counted rows
+MetricRule = Freshness | VolumeChange
+Rule = RecordRule | TableRule | MetricRule
 
 
 def is_record_rule(rule: Rule) -> bool:
@@ -113,6 +149,8 @@ def is_record_rule(rule: Rule) -> bool:
 def rule_columns(rule: Rule) -> tuple[str, ...]:
     if isinstance(rule, Unique):
         return rule.columns
+    if isinstance(rule, VolumeChange):
+        return ()
     return (rule.column,)
 
 
@@ -157,18 +195,50 @@ class RuleSuite:
     def table_rules(self) -> tuple[TableRule, ...]:
         return tuple(r for r in self.rules if isinstance(r, Unique | ReferenceExists))
 
-    def validate(self, spec: TableSpec) -> None:
-        """Raise ``ConfigurationError`` for a rule no data could satisfy meaningfully."""
+    @property
+    def metric_rules(self) -> tuple[MetricRule, ...]:
+        return tuple(r for r in self.rules if isinstance(r, Freshness | VolumeChange))
+
+    @property
+    def references(self) -> tuple[TableId, ...]:
+        """The tables this suite's ``ReferenceExists`` rules look into."""
+        return tuple(
+            dict.fromkeys(r.ref_table for r in self.rules if isinstance(r, ReferenceExists))
+        )
+
+    @property
+    def key_sets(self) -> tuple[tuple[str, ...], ...]:
+        """The distinct column sets of the ``Unique`` rules (one scan each on a table)."""
+        return tuple(dict.fromkeys(r.columns for r in self.rules if isinstance(r, Unique)))
+
+    def validate(self, spec: TableSpec, tables: Mapping[TableId, TableSpec] | None = None) -> None:
+        """Raise ``ConfigurationError`` for a rule that names a column the table (or the
+        referenced table, when ``tables`` knows it) lacks, or that is malformed."""
+        if spec.id != self.table:
+            raise ConfigurationError(f"suite for {self.table} checked against {spec.id}")
+        names = [rule.name for rule in self.rules]
+        if len(set(names)) != len(names):
+            raise ConfigurationError(f"{self.table}: the suite holds a rule twice")
         for rule in self.rules:
             for column in rule_columns(rule):
                 if not spec.has_column(column):
-                    raise ConfigurationError(f"{self.table}: rule {rule.name} names unknown column")
+                    raise ConfigurationError(
+                        f"{self.table}: rule {rule.name} names unknown column {column!r}"
+                    )
+            if isinstance(rule, ReferenceExists) and tables is not None:
+                ref = tables.get(rule.ref_table)
+                if ref is None or not ref.has_column(rule.ref_column):
+                    raise ConfigurationError(
+                        f"{self.table}: rule {rule.name} refers to an unknown table or column"
+                    )
             _validate_shape(self.table, rule)
 
 
 def _validate_shape(table: TableId, rule: Rule) -> None:
     problem = ""
-    if isinstance(rule, InSet) and not rule.values:
+    if not isinstance(rule.severity, Severity):
+        problem = f"has an unknown severity {rule.severity!r} (critical or warning)"
+    elif isinstance(rule, InSet) and not rule.values:
         problem = "has no allowed values"
     elif isinstance(rule, Range) and rule.min is None and rule.max is None:
         problem = "has neither min nor max"
@@ -176,6 +246,12 @@ def _validate_shape(table: TableId, rule: Rule) -> None:
         problem = "has min > max" if rule.min > rule.max else ""
     elif isinstance(rule, Unique) and not rule.columns:
         problem = "names no columns"
+    elif isinstance(rule, Freshness) and rule.max_age_days < 0:
+        problem = "has a negative age"
+    elif isinstance(rule, VolumeChange) and not 0 <= rule.max_drop <= 1:
+        problem = "needs a max_drop between 0 and 1"
+    elif isinstance(rule, VolumeChange) and rule.max_growth is not None and rule.max_growth < 0:
+        problem = "has a negative max_growth"
     elif isinstance(rule, Pattern):
         try:
             re.compile(rule.regex)

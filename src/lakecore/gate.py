@@ -1,0 +1,122 @@
+"""The quality gate as a use case: check a table, keep the report, stop on critical failure.
+
+Silver is checked after it is merged and before gold is built; gold candidates are checked
+before they are committed. A critical failure raises ``QualityGateFailed`` (exit code 1)
+carrying the failing reports; warnings are reported and let the run go on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Generic
+
+from lakecore.errors import QualityGateFailed
+from lakecore.ports import (
+    Engine,
+    F,
+    Progress,
+    QualityGate,
+    ReportStore,
+    RunContext,
+    TableStore,
+)
+from lakecore.quality import (
+    QUARANTINE_THRESHOLD,
+    SAMPLE_SIZE,
+    GateContext,
+    QualityReport,
+    describe_failures,
+    judge,
+)
+from lakecore.rules import RuleSuite, VolumeChange
+from lakecore.schema import TableId, TableSpec
+
+
+@dataclass(frozen=True, slots=True)
+class Gate(Generic[F]):
+    """How a run judges its tables: the executor, where reports go, and the thresholds."""
+
+    executor: QualityGate[F]
+    reports: ReportStore
+    suites: Mapping[TableId, RuleSuite]
+    quarantine_threshold: float = QUARANTINE_THRESHOLD
+    sample_size: int = SAMPLE_SIZE
+
+    def validate(self, tables: Mapping[TableId, TableSpec]) -> None:
+        """Every suite fits its table: run before any data is read."""
+        for table, suite in self.suites.items():
+            suite.validate(tables[table], tables)
+
+
+class GateFailed(QualityGateFailed):
+    """``QualityGateFailed`` with the reports that failed, for whoever prints them."""
+
+    def __init__(self, reports: Sequence[QualityReport]) -> None:
+        super().__init__(f"quality gate failed: {describe_failures(reports)}")
+        self.reports = tuple(reports)
+
+
+def check(
+    table: TableSpec,
+    frame: F,
+    *,
+    gate: Gate[F],
+    run: RunContext,
+    references: Mapping[TableId, F] | None = None,
+    version: int | None = None,
+    previous_rows: int | None = None,
+    progress: Progress,
+) -> QualityReport:
+    """Measure ``frame`` as ``table`` against its suite, judge it, keep the report."""
+    suite = gate.suites[table.id]
+    found = gate.executor.measure(frame, suite, references or {}, gate.sample_size)
+    context = GateContext(run.run_id, run.proc_date, version, previous_rows)
+    report = judge(suite, found, context, executor=gate.executor.name, evaluated_at=_now())
+    return keep(report, gate=gate, progress=progress)
+
+
+def keep(report: QualityReport, *, gate: Gate[F], progress: Progress) -> QualityReport:
+    where = gate.reports.save(report)
+    progress(
+        "quality.checked",
+        table=str(report.table),
+        result="passed" if report.passed else "FAILED",
+        rules=len(report.results),
+        failed=[r.rule for r in report.failures],
+        warnings=[r.rule for r in report.warnings],
+        report=where,
+    )
+    return report
+
+
+def enforce(reports: Sequence[QualityReport]) -> None:
+    """Stop the run when any report has a critical failure."""
+    failed = [r for r in reports if not r.passed]
+    if failed:
+        raise GateFailed(failed)
+
+
+def needs_previous_rows(gate: Gate[F], table: TableId) -> bool:
+    suite = gate.suites.get(table)
+    return suite is not None and any(isinstance(r, VolumeChange) for r in suite.rules)
+
+
+def current_version(table: TableId, *, store: TableStore[F]) -> int | None:
+    if not store.exists(table):
+        return None
+    return max((c.version for c in store.history(table)), default=None)
+
+
+def rows_at(
+    table: TableSpec, version: int | None, *, store: TableStore[F], engine: Engine[F]
+) -> int | None:
+    """Rows in ``version`` of the table; None when there is no such version."""
+    if version is None or version < 0:
+        return None
+    return engine.count(store.read(table, version))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
