@@ -5,12 +5,15 @@ A frame here is a ``list`` of ``dict`` rows.
 
 from adapters.memory.engine import InMemoryEngine, Rows
 from adapters.memory.landing import InMemoryLandingSource, LocalFileLanding
+from adapters.memory.quality import InMemoryGate, InMemoryReportStore
 from adapters.memory.state import InMemoryStateStore
 from adapters.memory.store import InMemoryTableStore
 
 __all__ = [
     "InMemoryEngine",
+    "InMemoryGate",
     "InMemoryLandingSource",
+    "InMemoryReportStore",
     "InMemoryStateStore",
     "InMemoryTableStore",
     "LocalFileLanding",

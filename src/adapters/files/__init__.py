@@ -1,0 +1,1 @@
+"""Adapters for plain files under a local path."""

@@ -1,0 +1,36 @@
+"""``InMemoryGate`` and ``InMemoryReportStore``: the reference executor and a list of reports."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from lakecore.quality import Measurements, QualityReport, measure_rows
+from lakecore.rules import RuleSuite
+from lakecore.schema import TableId
+
+Rows = list[dict[str, Any]]
+
+
+class InMemoryGate:
+    """Measures lists of rows by the core's reference semantics."""
+
+    name = "memory"
+
+    def measure(
+        self,
+        frame: Rows,
+        suite: RuleSuite,
+        references: Mapping[TableId, Rows],
+        sample_size: int,
+    ) -> Measurements:
+        return measure_rows(frame, suite, references, sample_size=sample_size)
+
+
+class InMemoryReportStore:
+    def __init__(self) -> None:
+        self.reports: list[QualityReport] = []
+
+    def save(self, report: QualityReport) -> str:
+        self.reports.append(report)
+        return f"memory:{report.table}/{len(self.reports)}"
