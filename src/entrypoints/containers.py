@@ -5,14 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dependency_injector import containers, providers
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 
 from adapters.delta.store import DeltaTableStore
+from adapters.files.reports import LocalReportStore
 from adapters.spark.engine import SparkEngine
 from adapters.spark.landing import SparkFileLanding
+from adapters.spark.quality import SparkGate
 from adapters.spark.session import cluster_session, local_session
 from entrypoints import logs
-from entrypoints.settings import Environment, Settings
+from entrypoints.settings import Environment, GateExecutor, Settings
+from lakecore import lakehouse as lh
+from lakecore.errors import ConfigurationError
+from lakecore.gate import Gate
+from lakecore.ports import QualityGate
 
 
 def spark_session(settings: Settings) -> Iterator[SparkSession]:
@@ -26,6 +32,18 @@ def spark_session(settings: Settings) -> Iterator[SparkSession]:
         shuffle_partitions=settings.spark_shuffle_partitions,
         ui=settings.spark_ui,
     )
+
+
+def quality_executor(settings: Settings) -> QualityGate[DataFrame]:
+    """The gate's executor, by setting: native single-pass Spark (default) or GX."""
+    if settings.gate_executor is GateExecutor.GX:
+        from adapters.gx.gate import GreatExpectationsGate  # GX is slow to import: on demand
+
+        gx: QualityGate[DataFrame] = GreatExpectationsGate(docs_dir=settings.gx_docs_dir)
+        return gx
+    if settings.gate_executor is GateExecutor.NATIVE:
+        return SparkGate()
+    raise ConfigurationError(f"gate executor {settings.gate_executor} cannot run on Spark")
 
 
 class Container(containers.DeclarativeContainer):
@@ -53,3 +71,13 @@ class Container(containers.DeclarativeContainer):
     engine = providers.Singleton(SparkEngine, spark)
     store = providers.Singleton(DeltaTableStore, spark, settings.provided.lake_root)
     landing = providers.Factory(SparkFileLanding, spark)
+
+    quality_executor = providers.Singleton(quality_executor, settings)
+    reports = providers.Singleton(LocalReportStore, settings.provided.lake_root)
+    gate = providers.Singleton(
+        Gate,
+        executor=quality_executor,
+        reports=reports,
+        suites=lh.SUITES,
+        quarantine_threshold=settings.provided.quarantine_threshold,
+    )

@@ -32,6 +32,7 @@ def execute(container: Container, landing: Path, context: RunContext) -> DailyRe
         landing=container.landing(root=landing),
         store=store,
         engine=container.engine(),
+        gate=container.gate(),
         run=context,
         progress=progress,
     )

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     log_format: str = Field(default="auto", pattern="^(auto|json|console)$")
     log_level: str = "INFO"
     gate_executor: GateExecutor = GateExecutor.NATIVE
+    #: a run whose quarantined share of incoming records is above this fails the gate
+    quarantine_threshold: float = Field(default=0.01, ge=0, le=1)
+    #: where the gx executor builds its HTML Data Docs (none when unset)
+    gx_docs_dir: Path | None = None
     aws: AwsNames = Field(default_factory=AwsNames)
 
     @field_validator("lake_root")

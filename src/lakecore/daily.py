@@ -15,6 +15,7 @@ import structlog
 
 from lakecore import lakehouse as lh
 from lakecore.conform import ConformSpec
+from lakecore.gate import Gate, check, current_version, enforce, keep, needs_previous_rows, rows_at
 from lakecore.ports import (
     Conformed,
     Engine,
@@ -26,6 +27,7 @@ from lakecore.ports import (
     TableStore,
     WriteResult,
 )
+from lakecore.quality import GateContext, QualityReport, quarantine_share
 from lakecore.schema import TableId, TableSpec
 
 log = structlog.get_logger(__name__)
@@ -35,6 +37,7 @@ log = structlog.get_logger(__name__)
 class DailyReport:
     run: RunContext
     writes: tuple[WriteResult, ...] = field(default_factory=tuple)
+    quality: tuple[QualityReport, ...] = field(default_factory=tuple)
 
     @property
     def changed(self) -> bool:
@@ -49,10 +52,16 @@ def run_daily(
     landing: LandingSource[F],
     store: TableStore[F],
     engine: Engine[F],
+    gate: Gate[F],
     run: RunContext,
     progress: Progress,
 ) -> DailyReport:
-    """Run one day's batch end to end and say what each write did."""
+    """Run one day's batch end to end and say what each write did.
+
+    Raises ``QualityGateFailed`` when silver, or a gold candidate, fails a critical rule:
+    gold then stays at its previous version.
+    """
+    gate.validate(lh.TABLES_BY_ID)  # a bad suite fails before any data is read
     bronze = [
         ingest(dataset, landing=landing, store=store, engine=engine, run=run, progress=progress)
         for dataset in lh.LANDING
@@ -62,8 +71,13 @@ def run_daily(
         progress("daily.nothing_new")
         return DailyReport(run, tuple(bronze))
     silver = conform_to_silver(fresh, store=store, engine=engine, run=run, progress=progress)
-    gold = build_gold(store=store, engine=engine, run=run, progress=progress)
-    return DailyReport(run, (*bronze, *silver, *gold))
+    checked = check_silver(
+        bronze, silver, store=store, engine=engine, gate=gate, run=run, progress=progress
+    )
+    gold, gold_checked = build_gold(
+        store=store, engine=engine, gate=gate, run=run, progress=progress
+    )
+    return DailyReport(run, (*bronze, *silver, *gold), (*checked, *gold_checked))
 
 
 def ingest(
@@ -147,27 +161,121 @@ def _quarantine(
     return result
 
 
+def check_silver(
+    bronze: Sequence[WriteResult],
+    silver: Sequence[WriteResult],
+    *,
+    store: TableStore[F],
+    engine: Engine[F],
+    gate: Gate[F],
+    run: RunContext,
+    progress: Progress,
+) -> list[QualityReport]:
+    """Judge every silver table as merged, and the share of records quarantined this run."""
+    written = {w.table: w.version for w in silver if w.version is not None}
+    reports = []
+    for table in lh.SILVER_TABLES:
+        if table.id not in gate.suites:
+            continue
+        if not store.exists(table.id):
+            progress("quality.skipped", table=str(table.id), reason="no data yet")
+            continue
+        version = written.get(table.id)
+        if version is None:
+            version = current_version(table.id, store=store)
+        previous = None
+        if needs_previous_rows(gate, table.id) and version is not None:
+            previous = rows_at(table, version - 1, store=store, engine=engine)
+        references = {
+            ref: store.read(lh.TABLES_BY_ID[ref]) for ref in gate.suites[table.id].references
+        }
+        reports.append(
+            check(
+                table,
+                store.read(table, version),
+                gate=gate,
+                run=run,
+                references=references,
+                version=version,
+                previous_rows=previous,
+                progress=progress,
+            )
+        )
+    incoming = sum(w.rows_written for w in bronze)
+    quarantined = sum(w.rows_written for w in silver if w.table == lh.QUARANTINE.id)
+    share = quarantine_share(
+        lh.QUARANTINE.id,
+        quarantined,
+        incoming,
+        GateContext(run.run_id, run.proc_date, written.get(lh.QUARANTINE.id)),
+        threshold=gate.quarantine_threshold,
+        evaluated_at=run.started_at,
+    )
+    reports.append(keep(share, gate=gate, progress=progress))
+    enforce(reports)
+    return reports
+
+
 def build_gold(
-    *, store: TableStore[F], engine: Engine[F], run: RunContext, progress: Progress
-) -> list[WriteResult]:
-    """Rebuild the gold tables from silver; orders without an FX rate are quarantined."""
+    *,
+    store: TableStore[F],
+    engine: Engine[F],
+    gate: Gate[F],
+    run: RunContext,
+    progress: Progress,
+) -> tuple[list[WriteResult], list[QualityReport]]:
+    """Rebuild the gold tables from silver, check the candidates, then commit them.
+
+    Orders without an FX rate are quarantined. Nothing is written to gold when a candidate
+    fails a critical rule.
+    """
     accounts = engine.where_not_equal(store.read(lh.ACCOUNTS), "is_deleted", True)
     customers = engine.project(accounts, lh.DIM_CUSTOMERS_COLUMNS)
     fx = engine.project(store.read(lh.FX_RATES), lh.DIM_FX_COLUMNS)
     orders = engine.latest(store.read(lh.ORDERS), lh.LATEST_ORDER, lh.FIRST_EVENT)
     converted = engine.convert(orders, fx, lh.TO_USD, lh.FACT_ORDERS, run)
     facts = engine.project(converted.valid, lh.FACT_ORDERS_COLUMNS)
-    writes = [
-        store.overwrite(lh.DIM_CUSTOMERS, customers),
-        store.overwrite(lh.DIM_FX, fx),
-        store.overwrite(lh.FACT_ORDERS, facts),
-        store.merge(lh.QUARANTINE, converted.rejected, lh.QUARANTINE_ONCE),
-    ]
-    engine.release(converted.rejected)
+    candidates = {lh.DIM_CUSTOMERS.id: customers, lh.DIM_FX.id: fx, lh.FACT_ORDERS.id: facts}
+    try:
+        reports = [
+            _check_candidate(
+                table, candidates, store=store, engine=engine, gate=gate, run=run, progress=progress
+            )
+            for table in lh.GOLD_TABLES
+            if table.id in gate.suites
+        ]
+        enforce(reports)
+        writes = [
+            store.overwrite(lh.DIM_CUSTOMERS, customers),
+            store.overwrite(lh.DIM_FX, fx),
+            store.overwrite(lh.FACT_ORDERS, facts),
+            store.merge(lh.QUARANTINE, converted.rejected, lh.QUARANTINE_ONCE),
+        ]
+    finally:
+        engine.release(converted.rejected)
     for write in writes:
         progress("gold.written", table=str(write.table), rows=write.rows_written,
                  inserted=write.rows_inserted)  # fmt: skip
     missing = writes[-1].rows_inserted
     if missing:
         log.error("gold.missing_fx_rate", orders=missing, quarantined_in=str(lh.QUARANTINE.id))
-    return writes
+    return writes, reports
+
+
+def _check_candidate(
+    table: TableSpec,
+    candidates: dict[TableId, F],
+    *,
+    store: TableStore[F],
+    engine: Engine[F],
+    gate: Gate[F],
+    run: RunContext,
+    progress: Progress,
+) -> QualityReport:
+    """A gold candidate, judged against the version it would replace."""
+    committed = current_version(table.id, store=store)
+    previous = None
+    if needs_previous_rows(gate, table.id):
+        previous = rows_at(table, committed, store=store, engine=engine)
+    return check(table, candidates[table.id], gate=gate, run=run, references=candidates,
+                 version=committed, previous_rows=previous, progress=progress)  # fmt: skip

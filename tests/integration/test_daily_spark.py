@@ -10,11 +10,19 @@ import pytest
 from pyspark.sql import SparkSession
 
 from adapters.delta.store import DeltaTableStore
-from adapters.memory import InMemoryEngine, InMemoryTableStore, LocalFileLanding
+from adapters.memory import (
+    InMemoryEngine,
+    InMemoryGate,
+    InMemoryReportStore,
+    InMemoryTableStore,
+    LocalFileLanding,
+)
 from adapters.spark.engine import SparkEngine
 from adapters.spark.landing import SparkFileLanding
+from adapters.spark.quality import SparkGate
 from lakecore import lakehouse as lh
 from lakecore.daily import run_daily
+from lakecore.gate import Gate
 from lakecore.generate import GenerateOptions, generate
 from lakecore.ports import RunContext
 
@@ -24,6 +32,11 @@ DAY = date(2026, 11, 27)
 
 def _context(n: int) -> RunContext:
     return RunContext(f"run-{n}", DAY, datetime(2026, 11, 27, 12, n))
+
+
+def _permissive(executor: Any) -> Gate[Any]:
+    """The data is 10% dirty, above the gate's threshold: these tests are about the pipeline."""
+    return Gate(executor, InMemoryReportStore(), lh.SUITES, quarantine_threshold=1.0)
 
 
 def _content(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> list[tuple[Any, ...]]:
@@ -46,6 +59,7 @@ def lake(
         landing=SparkFileLanding(spark, landing),
         store=store,
         engine=SparkEngine(spark),
+        gate=_permissive(SparkGate()),
         run=_context(1),
         progress=lambda step, **facts: None,
     )
@@ -64,6 +78,7 @@ def test_spark_and_memory_engines_build_the_same_silver_and_gold(
         landing=LocalFileLanding(landing),
         store=memory,
         engine=InMemoryEngine(),
+        gate=_permissive(InMemoryGate()),
         run=_context(1),
         progress=lambda step, **facts: None,
     )
@@ -88,6 +103,7 @@ def test_a_second_run_leaves_every_table_unchanged(
         landing=SparkFileLanding(spark, landing),
         store=lake,
         engine=SparkEngine(spark),
+        gate=_permissive(SparkGate()),
         run=_context(2),
         progress=lambda step, **facts: None,
     )

@@ -7,10 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from adapters.memory import InMemoryEngine, InMemoryTableStore, LocalFileLanding
+from adapters.memory import (
+    InMemoryEngine,
+    InMemoryGate,
+    InMemoryReportStore,
+    InMemoryTableStore,
+    LocalFileLanding,
+)
 from lakecore import lakehouse as lh
 from lakecore.daily import run_daily
 from lakecore.errors import SourceNotFound
+from lakecore.gate import Gate
 from lakecore.generate import GenerateOptions, generate
 from lakecore.ports import RunContext
 
@@ -23,6 +30,8 @@ def _run(landing: Path, store: InMemoryTableStore, n: int) -> None:
         landing=LocalFileLanding(landing),
         store=store,
         engine=InMemoryEngine(),
+        # dirtier than the gate allows: these tests are about what the pipeline does with it
+        gate=Gate(InMemoryGate(), InMemoryReportStore(), lh.SUITES, quarantine_threshold=1.0),
         run=run,
         progress=lambda step, **facts: None,
     )
