@@ -12,7 +12,7 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from entrypoints import daily, summary
+from entrypoints import daily, quality, summary
 from entrypoints.containers import Container
 from entrypoints.runner import EXIT_OK, guarded, new_run, progress, running
 from entrypoints.settings import Settings
@@ -106,7 +106,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     container = Container()
     container.settings.override(Settings(lake_root=str(lake)))
     context = new_run(business_date)
-    with running(container, "demo", context) as c:
+    with running(container, "demo", context) as c, quality.printing_failures():
         report = daily.execute(c, landing, context)
         progress("demo.summarising")
         store, engine = c.store(), c.engine()
@@ -172,6 +172,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_generate_options(demo, rows=20_000)
     demo.set_defaults(handler=cmd_demo)
+
+    dq = commands.add_parser("dq", help="judge a table against its quality suite now")
+    quality.add_arguments(dq)
+    dq.set_defaults(handler=quality.command)
 
     show = commands.add_parser("show", help="print the rows of a table")
     show.add_argument("table", help="<layer>.<name>, e.g. gold.fact_orders")

@@ -6,6 +6,7 @@ import argparse
 from datetime import date
 from pathlib import Path
 
+from entrypoints import quality
 from entrypoints.containers import Container
 from entrypoints.runner import EXIT_OK, guarded, new_run, progress, running
 from lakecore.daily import DailyReport, run_daily
@@ -50,6 +51,8 @@ def print_report(report: DailyReport) -> None:
             f"  {write.table!s:<32} v{write.version:<4} written={write.rows_written:,}"
             f" inserted={write.rows_inserted:,} updated={write.rows_updated:,}"
         )
+    if report.quality:
+        print(quality.render(report.quality, samples=False))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -60,7 +63,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def command(args: argparse.Namespace) -> int:
-    print_report(run(Container(), args.landing, args.date))
+    with quality.printing_failures():
+        report = run(Container(), args.landing, args.date)
+    print_report(report)
     return EXIT_OK
 
 

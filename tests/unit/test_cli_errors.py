@@ -31,6 +31,12 @@ def _lakecore(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         (("show", "../../etc"), "invalid table '../../etc'"),
         (("generate", "--out", "x", "--dirty", "2"), "must be between 0 and 1"),
         (("generate", "--out", "x", "--rows", "0"), "must be at least 1"),
+        (("dq", "--table", "bronze.fx_rates"), "no quality suite for 'bronze.fx_rates'"),
+        (
+            ("dq", "--table", "silver.orders", "--docs", "--executor", "native"),
+            "--docs needs the gx executor",
+        ),
+        (("dq", "--table", "silver.orders", "--executor", "fast"), "invalid choice: 'fast'"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(

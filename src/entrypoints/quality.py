@@ -1,0 +1,108 @@
+"""``lakecore dq``: judge one table now; and how quality reports are printed everywhere."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from entrypoints.containers import Container
+from entrypoints.runner import EXIT_OK, new_run, progress, running
+from entrypoints.settings import GateExecutor, Settings
+from lakecore import lakehouse as lh
+from lakecore.errors import ConfigurationError, TableNotFound
+from lakecore.gate import GateFailed, check, current_version, enforce, needs_previous_rows, rows_at
+from lakecore.quality import QualityReport
+from lakecore.schema import TableId, TableSpec
+
+
+def render(reports: Sequence[QualityReport], *, samples: bool = True) -> str:
+    """A line per table; under it every failed rule (critical first) with counts and samples."""
+    lines = ["", "Quality gate"]
+    for report in reports:
+        verdict = "passed" if report.passed else "FAILED"
+        lines.append(
+            f"  {verdict:<7} {report.table!s:<28} {len(report.results):>3} rules  "
+            f"{report.rows:>10,} rows  [{report.executor}]"
+        )
+        for result in (*report.failures, *report.warnings):
+            what = result.observed or f"{result.unexpected:,} rows"
+            lines.append(f"      {result.severity:<8} {result.rule}: {what}")
+            if samples:
+                lines += [f"               e.g. {_row(row)}" for row in result.samples[:3]]
+    return "\n".join(lines)
+
+
+def _row(row: object) -> str:
+    text = str(row)
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+@contextmanager
+def printing_failures() -> Iterator[None]:
+    """On a gate failure, print what failed (stdout) before the one-line error and exit 1."""
+    try:
+        yield
+    except GateFailed as failed:
+        print(render(failed.reports))
+        raise
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--table", required=True, help="<layer>.<name>, e.g. silver.orders")
+    parser.add_argument(
+        "--executor",
+        choices=[GateExecutor.NATIVE.value, GateExecutor.GX.value],
+        default=None,
+        help="how to evaluate the rules (default: LAKECORE_GATE_EXECUTOR, native)",
+    )
+    parser.add_argument(
+        "--docs", action="store_true", help="with gx: also build HTML Data Docs under the lake"
+    )
+
+
+def command(args: argparse.Namespace) -> int:
+    table = _table(args.table)
+    settings = Settings()
+    changes: dict[str, object] = {}
+    if args.executor:
+        changes["gate_executor"] = GateExecutor(args.executor)
+    if args.docs:
+        if (args.executor or settings.gate_executor) != GateExecutor.GX:
+            raise ConfigurationError("--docs needs the gx executor: add --executor gx")
+        changes["gx_docs_dir"] = Path(settings.lake_root) / "gold" / "quality" / "_data_docs"
+    container = Container()
+    container.settings.override(settings.model_copy(update=changes))
+    report = evaluate(container, table)
+    print(render([report]))
+    print(f"\nReports: {Path(settings.lake_root) / 'gold' / 'quality' / str(table.id)}")
+    enforce([report])
+    return EXIT_OK
+
+
+def evaluate(container: Container, table: TableSpec) -> QualityReport:
+    context = new_run()
+    with running(container, "dq", context) as c:
+        store, engine, gate = c.store(), c.engine(), c.gate()
+        gate.validate(lh.TABLES_BY_ID)
+        if not store.exists(table.id):
+            raise TableNotFound(f"{table.id} has no data yet: run the daily pipeline first")
+        version = current_version(table.id, store=store)
+        previous = None
+        if needs_previous_rows(gate, table.id) and version is not None:
+            previous = rows_at(table, version - 1, store=store, engine=engine)
+        references = {
+            ref: store.read(lh.TABLES_BY_ID[ref]) for ref in gate.suites[table.id].references
+        }
+        return check(table, store.read(table, version), gate=gate, run=context,
+                     references=references, version=version, previous_rows=previous,
+                     progress=progress)  # fmt: skip
+
+
+def _table(text: str) -> TableSpec:
+    table_id = TableId.parse(text)
+    if table_id not in lh.SUITES:
+        known = ", ".join(str(t) for t in lh.SUITES)
+        raise ConfigurationError(f"no quality suite for {text!r}; tables with suites: {known}")
+    return lh.TABLES_BY_ID[table_id]
