@@ -73,7 +73,9 @@ class Container(containers.DeclarativeContainer):
     landing = providers.Factory(SparkFileLanding, spark)
 
     quality_executor = providers.Singleton(quality_executor, settings)
-    reports = providers.Singleton(LocalReportStore, settings.provided.lake_root)
+    reports = providers.Singleton(
+        LocalReportStore, settings.provided.lake_root, mask=secret_values.provided.mask_text
+    )
     gate = providers.Singleton(
         Gate,
         executor=quality_executor,

@@ -56,6 +56,12 @@ class SecretValues:
                 event[key] = self._mask(value)
         return event
 
+    def mask_text(self, text: str) -> str:
+        """``text`` with every known secret value replaced (for reports and other output)."""
+        for secret in self._values:
+            text = text.replace(secret, REDACTED)
+        return text
+
     def _mask(self, value: Any) -> Any:
         if isinstance(value, Mapping):
             return {k: self._mask(v) for k, v in value.items()}
@@ -64,9 +70,7 @@ class SecretValues:
         if value is None or isinstance(value, bool | int | float):
             return value
         text = value if isinstance(value, str) else repr(value)
-        masked = text
-        for secret in self._values:
-            masked = masked.replace(secret, REDACTED)
+        masked = self.mask_text(text)
         return value if masked == text else masked
 
 
