@@ -20,7 +20,7 @@ $(BIN)/uv:
 	$(BIN)/pip install --quiet --upgrade uv
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[spark,dev]'
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[spark,gx,dev]'
 	@touch $@
 
 $(JARS)/.fetched: jars/pom.xml
