@@ -66,8 +66,10 @@ security: setup ## bandit, detect-secrets, security tests
 test: lint types imports unit integration infra security ## everything CI runs
 
 BENCH_ROWS ?= 1000000
-bench: setup ## benchmarks (minutes): daily pipeline vs hand-written PySpark -> docs/BENCHMARKS.md
+GATE_ROWS ?= 10000000
+bench: setup ## benchmarks (~30 min): daily pipeline vs hand-written PySpark; gate executors -> docs/BENCHMARKS.md
 	$(BIN)/python -m bench.daily --rows $(BENCH_ROWS)
+	$(BIN)/python -m bench.gate --rows $(GATE_ROWS)
 
 
 clean: ## remove the virtualenv, jars and local data
