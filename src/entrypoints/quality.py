@@ -77,6 +77,9 @@ def command(args: argparse.Namespace) -> int:
     report = evaluate(container, table)
     print(render([report]))
     print(f"\nReports: {Path(settings.lake_root) / 'gold' / 'quality' / str(table.id)}")
+    docs = getattr(container.quality_executor(), "last_docs_index", None)
+    if docs is not None:
+        print(f"Data Docs: {docs}")
     enforce([report])
     return EXIT_OK
 

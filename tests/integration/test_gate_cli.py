@@ -77,3 +77,12 @@ def test_dq_judges_one_table_and_writes_its_report(lake: Path) -> None:
     assert latest["executor"] == "native"
     assert latest["table_version"] is not None
     assert latest["result"] == "passed"
+
+
+def test_dq_with_great_expectations_builds_data_docs(lake: Path) -> None:
+    done = _lakecore(lake, "dq", "--table", "gold.dim_fx", "--executor", "gx", "--docs")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "passed  gold.dim_fx" in done.stdout
+    assert "[gx]" in done.stdout
+    assert list((lake / "gold/quality/_data_docs").rglob("index.html"))
+    assert "Data Docs: " in done.stdout
