@@ -76,6 +76,13 @@ SUITE = RuleSuite(
 )
 
 
+#: Parts of the native gate, to see where its time goes.
+ROW_RULES = RuleSuite(SUITE.table, tuple(r for r in SUITE.rules if not isinstance(r, Unique)))
+NO_PATTERNS = RuleSuite(
+    SUITE.table, tuple(r for r in ROW_RULES.rules if not isinstance(r, Pattern))
+)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.gate", description=__doc__)
     parser.add_argument("--rows", type=int, default=10_000_000)
@@ -107,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
             "count() (floor)": frame.count,
             "scan of the rule columns (floor)": lambda: column_scan(frame),
             "native gate": lambda: native(frame),
+            "native, row rules only (the one scan)": lambda: native(frame, ROW_RULES),
+            "native, row rules without the 10 patterns": lambda: native(frame, NO_PATTERNS),
             "one scan per rule": lambda: per_rule(frame),
         }
         if args.gx:
@@ -165,10 +174,11 @@ def column_scan(frame: DataFrame) -> object:
     return frame.agg(*(F.count(c) for c in columns)).collect()
 
 
-def native(frame: DataFrame) -> object:
-    found = SparkGate().measure(frame, SUITE, {}, 5)
-    return judge(SUITE, found, GateContext("bench", DAY), executor="native",
-                 evaluated_at=datetime.now(UTC))  # fmt: skip
+def native(frame: DataFrame, suite: RuleSuite = SUITE) -> object:
+    found = SparkGate().measure(frame, suite, {}, 5)
+    return judge(
+        suite, found, GateContext("bench", DAY), executor="native", evaluated_at=datetime.now(UTC)
+    )
 
 
 def per_rule(frame: DataFrame) -> object:
@@ -227,9 +237,15 @@ def render(args: Any, results: dict[str, tuple[list[float], int]]) -> str:
     count = medians["count() (floor)"]
     lines.append(
         f"Native gate / count() = **{native_s / count:.2f}x**; native gate / scan of the "
-        f"rule columns = **{native_s / scan:.2f}x** (target ≤ 1.5x). Native jobs: "
-        f"{results['native gate'][1]} (target: 1 scan + 1 per key set = 3, plus any "
-        "adaptive-execution stages Spark reports as jobs)."
+        f"rule columns = **{native_s / scan:.2f}x** (target ≤ 1.5x). Its one scan of all "
+        f"27 row rules alone is {medians['native, row rules only (the one scan)'] / scan:.2f}x "
+        "the bare scan, and "
+        f"{medians['native, row rules without the 10 patterns'] / scan:.2f}x without the "
+        "regular expressions (Java regex matching is most of its cost); the key-set pass "
+        f"is the rest. Native Spark jobs: {results['native gate'][1]} (1 scan, 1 hash pass "
+        "for the key set (order_id, event_ts) — the wider key set is implied unique and not "
+        "scanned — and the stages adaptive execution reports as jobs); count() answers from "
+        "Parquet footers, so it is no floor for reading columns."
     )
     if "GX, SUMMARY" in medians:
         lines.append(
