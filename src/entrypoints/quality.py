@@ -12,7 +12,7 @@ from entrypoints.runner import EXIT_OK, new_run, progress, running
 from entrypoints.settings import GateExecutor, Settings
 from lakecore import lakehouse as lh
 from lakecore.errors import ConfigurationError, TableNotFound
-from lakecore.gate import GateFailed, check, current_version, enforce, needs_previous_rows, rows_at
+from lakecore.gate import GateFailed, check_stored, enforce
 from lakecore.quality import QualityReport
 from lakecore.schema import TableId, TableSpec
 
@@ -91,16 +91,10 @@ def evaluate(container: Container, table: TableSpec) -> QualityReport:
         gate.validate(lh.TABLES_BY_ID)
         if not store.exists(table.id):
             raise TableNotFound(f"{table.id} has no data yet: run the daily pipeline first")
-        version = current_version(table.id, store=store)
-        previous = None
-        if needs_previous_rows(gate, table.id) and version is not None:
-            previous = rows_at(table, version - 1, store=store, engine=engine)
-        references = {
-            ref: store.read(lh.TABLES_BY_ID[ref]) for ref in gate.suites[table.id].references
-        }
-        return check(table, store.read(table, version), gate=gate, run=context,
-                     references=references, version=version, previous_rows=previous,
-                     progress=progress)  # fmt: skip
+        return check_stored(
+            table, store=store, engine=engine, gate=gate, run=context, tables=lh.TABLES_BY_ID,
+            progress=progress,
+        )  # fmt: skip
 
 
 def _table(text: str) -> TableSpec:

@@ -15,7 +15,16 @@ import structlog
 
 from lakecore import lakehouse as lh
 from lakecore.conform import ConformSpec
-from lakecore.gate import Gate, check, current_version, enforce, keep, needs_previous_rows, rows_at
+from lakecore.gate import (
+    Gate,
+    check,
+    check_stored,
+    current_version,
+    enforce,
+    keep,
+    needs_previous_rows,
+    rows_at,
+)
 from lakecore.ports import (
     Conformed,
     Engine,
@@ -180,27 +189,12 @@ def check_silver(
         if not store.exists(table.id):
             progress("quality.skipped", table=str(table.id), reason="no data yet")
             continue
-        version = written.get(table.id)
-        if version is None:
-            version = current_version(table.id, store=store)
-        previous = None
-        if needs_previous_rows(gate, table.id) and version is not None:
-            previous = rows_at(table, version - 1, store=store, engine=engine)
-        references = {
-            ref: store.read(lh.TABLES_BY_ID[ref]) for ref in gate.suites[table.id].references
-        }
         reports.append(
-            check(
-                table,
-                store.read(table, version),
-                gate=gate,
-                run=run,
-                references=references,
-                version=version,
-                previous_rows=previous,
-                progress=progress,
+            check_stored(
+                table, store=store, engine=engine, gate=gate, run=run, tables=lh.TABLES_BY_ID,
+                progress=progress, version=written.get(table.id),
             )
-        )
+        )  # fmt: skip
     incoming = sum(w.rows_written for w in bronze)
     quarantined = sum(w.rows_written for w in silver if w.table == lh.QUARANTINE.id)
     share = quarantine_share(

@@ -77,6 +77,29 @@ def check(
     return keep(report, gate=gate, progress=progress)
 
 
+def check_stored(
+    table: TableSpec,
+    *,
+    store: TableStore[F],
+    engine: Engine[F],
+    gate: Gate[F],
+    run: RunContext,
+    tables: Mapping[TableId, TableSpec],
+    progress: Progress,
+    version: int | None = None,
+) -> QualityReport:
+    """Judge a table as stored: ``version``, or the current one, against the one before it
+    (for volume rules) and the referenced tables as they are now (``tables`` has their specs)."""
+    if version is None:
+        version = current_version(table.id, store=store)
+    previous = None
+    if needs_previous_rows(gate, table.id) and version is not None:
+        previous = rows_at(table, version - 1, store=store, engine=engine)
+    references = {ref: store.read(tables[ref]) for ref in gate.suites[table.id].references}
+    return check(table, store.read(table, version), gate=gate, run=run, references=references,
+                 version=version, previous_rows=previous, progress=progress)  # fmt: skip
+
+
 def keep(report: QualityReport, *, gate: Gate[F], progress: Progress) -> QualityReport:
     where = gate.reports.save(report)
     progress(
