@@ -21,6 +21,9 @@ BASE_CONF: Mapping[str, str] = {
     "spark.sql.sources.partitionOverwriteMode": "static",
 }
 
+#: The driver JVM's logging: warnings and errors, without start-up notices.
+LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
+
 #: For one machine: loopback only, small shuffles, no UI unless asked (as Delta's own tests).
 LOCAL_CONF: Mapping[str, str] = {
     "spark.driver.host": "127.0.0.1",
@@ -70,6 +73,7 @@ def local_session(
         "spark.driver.extraClassPath": ":".join(jars),
         "spark.sql.shuffle.partitions": str(shuffle_partitions),
         "spark.ui.enabled": str(ui).lower(),
+        "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}",
         **(extra or {}),
     }
     for key, value in conf.items():
