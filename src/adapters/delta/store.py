@@ -145,7 +145,8 @@ class DeltaTableStore:
         return self._ready[table.id]
 
     def _result(self, table: TableId, *, inserted_by_append: bool = False) -> WriteResult:
-        last = DeltaTable.forPath(self._spark, self.location(table)).history(1).collect()[0]
+        # The table handle from ``_ensure``: its history reads the log as it is now.
+        last = self._ready[table].history(1).collect()[0]
         metrics = {
             k: int(v) for k, v in (last["operationMetrics"] or {}).items() if k in _WRITE_METRICS
         }
