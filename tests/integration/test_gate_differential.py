@@ -1,6 +1,6 @@
-"""The gate's executors agree: on hypothesis-generated tables, the native Spark gate (and
-Great Expectations, when installed) measure exactly what the reference (memory) executor
-measures — every rule's unexpected count, so every pass/fail, and the newest values."""
+"""The gate's three executors agree: on hypothesis-generated tables, the native Spark gate
+and Great Expectations measure exactly what the reference (memory) executor measures —
+every rule's unexpected count, so every pass/fail, and the newest values."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyspark.sql import DataFrame, SparkSession
 
+from adapters.gx.gate import GreatExpectationsGate
 from adapters.spark.quality import SparkGate
 from adapters.spark.types import spark_schema
 from lakecore.quality import GateContext, QualityReport, judge, measure_rows
@@ -92,25 +93,38 @@ def _verdicts(report: QualityReport) -> list[tuple[str, bool, int]]:
     return [(r.rule, r.passed, r.unexpected) for r in report.results]
 
 
+@pytest.fixture(scope="module")
+def gx() -> GreatExpectationsGate:
+    return GreatExpectationsGate()
+
+
 @settings(
-    max_examples=25,
+    max_examples=20,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(data=rows, codes=refs)
-def test_native_spark_gate_measures_what_the_reference_measures(
-    spark: SparkSession, data: list[dict[str, Any]], codes: list[str | None]
+def test_the_three_executors_measure_the_same(
+    spark: SparkSession,
+    gx: GreatExpectationsGate,
+    data: list[dict[str, Any]],
+    codes: list[str | None],
 ) -> None:
     ref_rows = [{"code": c} for c in codes]
     expected = measure_rows(data, SUITE, {REF.id: ref_rows})
-    found = SparkGate().measure(
-        _frame(spark, TABLE, data), SUITE, {REF.id: _frame(spark, REF, ref_rows)}, 5
-    )
-    assert found.rows == expected.rows
-    assert dict(found.unexpected) == dict(expected.unexpected)
-    assert dict(found.newest) == dict(expected.newest)
-    assert set(found.samples) == set(expected.samples)
-    assert _verdicts(_report(found, "native")) == _verdicts(_report(expected, "memory"))
+    frame, refs_frame = _frame(spark, TABLE, data), _frame(spark, REF, ref_rows)
+    native = SparkGate().measure(frame, SUITE, {REF.id: refs_frame}, 5)
+    assert native.rows == expected.rows
+    assert dict(native.unexpected) == dict(expected.unexpected)
+    assert dict(native.newest) == dict(expected.newest)
+    assert set(native.samples) == set(expected.samples)
+    great = gx.measure(frame, SUITE, {REF.id: refs_frame}, 5)
+    assert great.rows == expected.rows
+    assert dict(great.unexpected) == dict(expected.unexpected)
+    assert dict(great.newest) == dict(expected.newest)
+    verdicts = _verdicts(_report(expected, "memory"))
+    assert _verdicts(_report(native, "native")) == verdicts
+    assert _verdicts(_report(great, "gx")) == verdicts
 
 
 def test_samples_are_breaking_rows_and_only_for_failed_rules(spark: SparkSession) -> None:

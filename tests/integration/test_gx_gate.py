@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from pyspark.sql import DataFrame, SparkSession
 
 from lakecore.errors import ConfigurationError, TerminalError
@@ -205,53 +203,6 @@ def test_an_empty_table(gate: GreatExpectationsGate, spark: SparkSession) -> Non
     frame = spark.createDataFrame([], "id string, day date")
     found = _check(gate, frame, (NotNull("id"), Unique(("id", "day")), Freshness("day", 1)))
     assert found.rows == 0
-
-
-# --- a property: any small table, every counted rule ----------------------------------------
-
-SUITE_RULES: tuple[Rule, ...] = (
-    NotNull("id"),
-    NotNull("amount"),
-    Range("amount", min=0),
-    Range("amount", min=-5, max=Decimal("5.00"), min_inclusive=False, max_inclusive=False),
-    InSet("status", ("A", "B")),
-    Pattern("status", "^[A-C]$"),
-    Unique(("id",)),
-    Unique(("id", "part")),
-    ReferenceExists("part", REF, "code"),
-    Freshness("day", max_age_days=1),
-)
-text = st.one_of(st.none(), st.sampled_from(["a", "b"]))
-table_rows = st.lists(
-    st.tuples(
-        text,
-        st.one_of(st.none(), st.sampled_from(["x", "y", "z"])),
-        st.one_of(st.none(), st.decimals(min_value=-9, max_value=9, places=2, allow_nan=False)),
-        st.one_of(st.none(), st.sampled_from(["A", "B", "C", "D", "a"])),
-        st.one_of(st.none(), st.dates(date(2026, 11, 20), date(2026, 11, 30))),
-    ),
-    max_size=10,
-)
-codes = st.lists(st.one_of(st.none(), st.sampled_from(["x", "y"])), max_size=3)
-
-
-@settings(
-    max_examples=15,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
-@given(data=table_rows, ref_codes=codes)
-def test_gx_measures_what_the_reference_measures(
-    gate: GreatExpectationsGate,
-    spark: SparkSession,
-    data: list[tuple[Any, ...]],
-    ref_codes: list[str | None],
-) -> None:
-    frame = spark.createDataFrame(
-        data, "id string, part string, amount decimal(10,2), status string, day date"
-    )
-    ref = spark.createDataFrame([(c,) for c in ref_codes], "code string")
-    _check(gate, frame, SUITE_RULES, {REF: ref})
 
 
 # --- the rest: raw results, Data Docs, errors, imports ----------------------------------------
