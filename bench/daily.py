@@ -126,6 +126,7 @@ def run_lakecore(
     """The daily pipeline; with no suites only the quarantine share is judged (and allowed)."""
     started = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     run_daily(
+        pipeline=lh.PIPELINE,
         landing=SparkFileLanding(spark, landing),
         store=DeltaTableStore(spark, str(lake)),
         engine=SparkEngine(spark),

@@ -54,6 +54,9 @@ class Container(containers.DeclarativeContainer):
 
     settings = providers.Singleton(Settings)
 
+    # The pipeline a run executes: the orders lakehouse unless told otherwise.
+    pipeline = providers.Object(lh.PIPELINE)
+
     # Every log line masks these values; the SecretStore adapters add the secrets they fetch.
     secret_values = providers.Singleton(logs.SecretValues)
 
@@ -80,6 +83,6 @@ class Container(containers.DeclarativeContainer):
         Gate,
         executor=quality_executor,
         reports=reports,
-        suites=lh.SUITES,
+        suites=pipeline.provided.suites,
         quarantine_threshold=settings.provided.quarantine_threshold,
     )

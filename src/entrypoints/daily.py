@@ -30,6 +30,7 @@ def execute(container: Container, landing: Path, context: RunContext) -> DailyRe
     store = container.store()
     store.check_writable()
     return run_daily(
+        pipeline=container.pipeline(),
         landing=container.landing(root=landing),
         store=store,
         engine=container.engine(),
@@ -41,9 +42,14 @@ def execute(container: Container, landing: Path, context: RunContext) -> DailyRe
 
 def print_report(report: DailyReport) -> None:
     print(
-        f"run {report.run.run_id} for {report.run.proc_date}:",
+        f"run {report.run.run_id} (batch {report.run.batch}) for {report.run.proc_date}:",
         "changes" if report.changed else "nothing new",
     )
+    for intake in report.files:
+        print(
+            f"  {intake.table!s:<32} files: {intake.new} new, {intake.redelivered} delivered"
+            f" again with other content, {intake.skipped} skipped (already ingested)"
+        )
     for write in report.writes:
         if write.version is None:
             continue

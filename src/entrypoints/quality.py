@@ -87,12 +87,12 @@ def command(args: argparse.Namespace) -> int:
 def evaluate(container: Container, table: TableSpec) -> QualityReport:
     context = new_run()
     with running(container, "dq", context) as c:
-        store, engine, gate = c.store(), c.engine(), c.gate()
-        gate.validate(lh.TABLES_BY_ID)
+        store, engine, gate, tables = c.store(), c.engine(), c.gate(), c.pipeline().tables_by_id
+        gate.validate(tables)
         if not store.exists(table.id):
             raise TableNotFound(f"{table.id} has no data yet: run the daily pipeline first")
         return check_stored(
-            table, store=store, engine=engine, gate=gate, run=context, tables=lh.TABLES_BY_ID,
+            table, store=store, engine=engine, gate=gate, run=context, tables=tables,
             progress=progress,
         )  # fmt: skip
 

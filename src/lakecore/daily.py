@@ -1,45 +1,54 @@
-"""The daily batch: landing files → bronze → silver (+ quarantine) → gold.
+"""The daily batch of a pipeline: landing files -> bronze -> silver (+ quarantine) -> gold.
 
-Each step is a short function taking its collaborators as keyword arguments. Re-running a
-day changes no data: landing files already in bronze are skipped (as COPY INTO does), so
-nothing new reaches silver, and gold is only rebuilt when silver received something.
+Progress lives in the tables, committed in the same commit as the data it describes
+(``Marker``), never in a side file:
+
+* a bronze table's rows carry the batch that appended them, and the table records the last
+  batch appended (``ingest``);
+* a silver table records the last batch whose bronze rows it has consumed (``silver``);
+* a gold table records the versions of the silver tables it was built from (``gold``).
+
+A run therefore processes exactly what is not yet consumed, whatever stopped the one before
+it: running again is the repair. Silver batches are judged before they are published
+(write-audit-publish), so a failed gate leaves every reader on the previous content and the
+held-back rows wait, in bronze, for the next run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Generic
 
-import structlog
-
-from lakecore import lakehouse as lh
-from lakecore.conform import ConformSpec
-from lakecore.gate import (
-    Gate,
-    check,
-    check_stored,
-    current_version,
-    enforce,
-    keep,
-    needs_previous_rows,
-    rows_at,
-)
+from lakecore.gate import Gate, check, enforce, keep, needs_previous_rows
+from lakecore.pipeline import Pipeline
 from lakecore.ports import (
-    Conformed,
     Engine,
     F,
     LandingDataset,
+    LandingFile,
     LandingSource,
+    Marker,
     Progress,
     RunContext,
+    Slice,
     TableStore,
     WriteResult,
 )
 from lakecore.quality import GateContext, QualityReport, quarantine_share
 from lakecore.schema import TableId, TableSpec
 
-log = structlog.get_logger(__name__)
+
+@dataclass(frozen=True, slots=True)
+class FileIntake:
+    """What a run did with one dataset's landing files."""
+
+    table: TableId
+    new: int = 0
+    #: seen before under the same name with other content: ingested again
+    redelivered: int = 0
+    #: already in bronze with the same content: skipped
+    skipped: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +56,11 @@ class DailyReport:
     run: RunContext
     writes: tuple[WriteResult, ...] = field(default_factory=tuple)
     quality: tuple[QualityReport, ...] = field(default_factory=tuple)
+    files: tuple[FileIntake, ...] = field(default_factory=tuple)
 
     @property
     def changed(self) -> bool:
-        return any(w.rows_written or w.rows_inserted or w.rows_updated for w in self.writes)
+        return any(w.version is not None for w in self.writes)
 
     def written(self, table: TableId) -> list[WriteResult]:
         return [w for w in self.writes if w.table == table]
@@ -58,6 +68,7 @@ class DailyReport:
 
 def run_daily(
     *,
+    pipeline: Pipeline,
     landing: LandingSource[F],
     store: TableStore[F],
     engine: Engine[F],
@@ -65,152 +76,113 @@ def run_daily(
     run: RunContext,
     progress: Progress,
 ) -> DailyReport:
-    """Run one day's batch end to end and say what each write did.
+    """Bring the pipeline up to date: ingest new landing files, publish what silver has not
+    consumed, rebuild gold if its inputs moved. Say what each step did.
 
-    Raises ``QualityGateFailed`` when silver, or a gold candidate, fails a critical rule:
-    gold then stays at its previous version.
+    Raises ``QualityGateFailed`` when a silver batch or a gold candidate fails a critical
+    rule: nothing of that layer is published.
     """
-    gate.validate(lh.TABLES_BY_ID)  # a bad suite fails before any data is read
-    bronze = [
-        ingest(dataset, landing=landing, store=store, engine=engine, run=run, progress=progress)
-        for dataset in lh.LANDING
-    ]
-    fresh = {w.table for w in bronze if w.rows_written}
-    if not fresh:
+    gate.validate(pipeline.tables_by_id)  # a bad suite fails before any data is read
+    run = replace(run, batch=next_batch(pipeline, store=store))
+    progress("daily.started", pipeline=pipeline.name, batch=run.batch)
+    intake = [
+        ingest(d, pipeline=pipeline, landing=landing, store=store, engine=engine, run=run,
+               progress=progress)
+        for d in pipeline.landing
+    ]  # fmt: skip
+    files = tuple(i for i, _ in intake)
+    bronze = [w for _, w in intake]
+    silver, checked = publish_silver(
+        pipeline, store=store, engine=engine, gate=gate, run=run, progress=progress
+    )
+    gold, gold_checked = refresh_gold(
+        pipeline, store=store, engine=engine, gate=gate, run=run, progress=progress
+    )
+    report = DailyReport(run, (*bronze, *silver, *gold), (*checked, *gold_checked), files)
+    if not report.changed:
         progress("daily.nothing_new")
-        return DailyReport(run, tuple(bronze))
-    silver = conform_to_silver(fresh, store=store, engine=engine, run=run, progress=progress)
-    checked = check_silver(
-        bronze, silver, store=store, engine=engine, gate=gate, run=run, progress=progress
-    )
-    gold, gold_checked = build_gold(
-        store=store, engine=engine, gate=gate, run=run, progress=progress
-    )
-    return DailyReport(run, (*bronze, *silver, *gold), (*checked, *gold_checked))
+    return report
+
+
+def next_batch(pipeline: Pipeline, *, store: TableStore[F]) -> int:
+    """One more than any batch the pipeline's tables record: a run never reuses a number,
+    so a write can never be mistaken for one already applied."""
+    marks = [store.marker(t.id, pipeline.app("ingest")) for t in pipeline.bronze]
+    marks += [store.marker(t.id, pipeline.app("silver")) for t in pipeline.silver]
+    return 1 + max((m for m in marks if m is not None), default=0)
+
+
+# --- landing -> bronze ----------------------------------------------------------------------
 
 
 def ingest(
     dataset: LandingDataset,
     *,
+    pipeline: Pipeline,
     landing: LandingSource[F],
     store: TableStore[F],
     engine: Engine[F],
     run: RunContext,
     progress: Progress,
-) -> WriteResult:
-    """Append the dataset's landing files not yet in bronze, with ingestion metadata."""
+) -> tuple[FileIntake, WriteResult]:
+    """Append the dataset's landing files bronze does not hold yet, with their lineage."""
     table = dataset.bronze
-    done = already_ingested(table, store=store, engine=engine)
-    files = [f for f in landing.list_files(dataset) if f.path not in done]
-    if not files:
-        progress("bronze.up_to_date", table=str(table.id))
-        return WriteResult(table.id, None)
-    raw = landing.read(dataset, files)
+    listed = landing.list_files(dataset)
+    seen = ingested(table, listed, store=store, engine=engine)
+    new = [f for f in listed if f.identity not in seen]
+    known_names = {path for path, _ in seen}
+    redelivered = sum(1 for f in new if f.path in known_names)
+    intake = FileIntake(table.id, len(new) - redelivered, redelivered, len(listed) - len(new))
+    progress("bronze.files", table=str(table.id), new=intake.new,
+             redelivered=intake.redelivered, skipped=intake.skipped)  # fmt: skip
+    if not new:
+        return intake, WriteResult(table.id, None)
     lineage = {
         "_source": dataset.source,
         "_run_id": run.run_id,
+        "_batch": run.batch,
         "_ingested_at": run.started_at,
         "_proc_date": run.proc_date,
     }
-    result = store.append(table, engine.with_constants(raw, lineage))
-    progress("bronze.appended", table=str(table.id), files=len(files), rows=result.rows_written)
-    return result
+    raw = engine.with_constants(landing.read(dataset, new), lineage)
+    result = store.append(table, raw, Marker(pipeline.app("ingest"), run.batch))
+    progress("bronze.appended", table=str(table.id), files=len(new), rows=result.rows_written)
+    return intake, result
 
 
-def already_ingested(table: TableSpec, *, store: TableStore[F], engine: Engine[F]) -> set[Any]:
-    if not store.exists(table.id):
+def ingested(
+    table: TableSpec, listed: Sequence[LandingFile], *, store: TableStore[F], engine: Engine[F]
+) -> set[tuple[str, str]]:
+    """The ``(path, checksum)`` of the listed files' names that bronze already holds.
+
+    Only rows of the listed names are looked at: Delta skips every data file whose
+    ``_source_file`` statistics rule those names out, so the cost follows today's files,
+    not the history (landing file names carry their date).
+    """
+    if not listed or not store.exists(table.id):
         return set()
-    return engine.distinct_values(store.read(table), "_source_file")
+    mine = engine.where_in(store.read(table), "_source_file", sorted({f.path for f in listed}))
+    found = engine.distinct(mine, ("_source_file", "_source_checksum"))
+    return {(str(path), str(checksum)) for path, checksum in found}
 
 
-def conform_to_silver(
-    fresh: set[TableId],
-    *,
-    store: TableStore[F],
-    engine: Engine[F],
-    run: RunContext,
-    progress: Progress,
-) -> list[WriteResult]:
-    """Conform this run's new bronze rows, MERGE them into silver, quarantine the rest."""
-    specs = [s for s in lh.CONFORM if s.source in fresh]
-    rejected: list[F] = []
-    writes: list[WriteResult] = []
-    for target in dict.fromkeys(s.target for s in specs):
-        batch = [
-            _conform(s, store=store, engine=engine, run=run) for s in specs if s.target == target
-        ]
-        merged = store.merge(
-            target, engine.union([c.valid for c in batch]), lh.SILVER_MERGE[target.id]
-        )
-        progress("silver.merged", table=str(target.id), inserted=merged.rows_inserted,
-                 updated=merged.rows_updated)  # fmt: skip
-        writes.append(merged)
-        rejected.extend(c.rejected for c in batch)
-    writes.append(_quarantine(rejected, store=store, engine=engine, progress=progress))
-    for frame in rejected:
-        engine.release(frame)
-    return writes
+# --- bronze -> silver: write, audit, publish --------------------------------------------------
 
 
-def _conform(
-    spec: ConformSpec, *, store: TableStore[F], engine: Engine[F], run: RunContext
-) -> Conformed[F]:
-    bronze = next(d.bronze for d in lh.LANDING if d.bronze.id == spec.source)
-    this_run = engine.where_equal(
-        engine.where_equal(store.read(bronze), "_proc_date", run.proc_date), "_run_id", run.run_id
-    )
-    return engine.conform(this_run, spec, run)
+@dataclass(frozen=True, slots=True)
+class Pending(Generic[F]):
+    """What a silver table has not consumed yet, conformed but not published."""
+
+    table: TableSpec
+    consumed: int
+    valid: F
+    rejected: F
+    incoming: int
+    quarantined: int
 
 
-def _quarantine(
-    rejected: Sequence[F], *, store: TableStore[F], engine: Engine[F], progress: Progress
-) -> WriteResult:
-    result = store.append(lh.QUARANTINE, engine.union(rejected))
-    progress("silver.quarantined", rows=result.rows_written)
-    return result
-
-
-def check_silver(
-    bronze: Sequence[WriteResult],
-    silver: Sequence[WriteResult],
-    *,
-    store: TableStore[F],
-    engine: Engine[F],
-    gate: Gate[F],
-    run: RunContext,
-    progress: Progress,
-) -> list[QualityReport]:
-    """Judge every silver table as merged, and the share of records quarantined this run."""
-    written = {w.table: w.version for w in silver if w.version is not None}
-    reports = []
-    for table in lh.SILVER_TABLES:
-        if table.id not in gate.suites:
-            continue
-        if not store.exists(table.id):
-            progress("quality.skipped", table=str(table.id), reason="no data yet")
-            continue
-        reports.append(
-            check_stored(
-                table, store=store, engine=engine, gate=gate, run=run, tables=lh.TABLES_BY_ID,
-                progress=progress, version=written.get(table.id),
-            )
-        )  # fmt: skip
-    incoming = sum(w.rows_written for w in bronze)
-    quarantined = sum(w.rows_written for w in silver if w.table == lh.QUARANTINE.id)
-    share = quarantine_share(
-        lh.QUARANTINE.id,
-        quarantined,
-        incoming,
-        GateContext(run.run_id, run.proc_date, written.get(lh.QUARANTINE.id)),
-        threshold=gate.quarantine_threshold,
-        evaluated_at=run.started_at,
-    )
-    reports.append(keep(share, gate=gate, progress=progress))
-    enforce(reports)
-    return reports
-
-
-def build_gold(
+def publish_silver(
+    pipeline: Pipeline,
     *,
     store: TableStore[F],
     engine: Engine[F],
@@ -218,47 +190,231 @@ def build_gold(
     run: RunContext,
     progress: Progress,
 ) -> tuple[list[WriteResult], list[QualityReport]]:
-    """Rebuild the gold tables from silver, check the candidates, then commit them.
+    """Conform every silver table's unconsumed bronze rows, judge the tables as they would
+    be, then publish: quarantine first, then the MERGE that records the batch as consumed.
 
-    Orders without an FX rate are quarantined. Nothing is written to gold when a candidate
-    fails a critical rule.
+    A crash between the two is repaired by the next run, which replaces the same quarantine
+    slice and merges again.
     """
-    accounts = engine.where_not_equal(store.read(lh.ACCOUNTS), "is_deleted", True)
-    customers = engine.project(accounts, lh.DIM_CUSTOMERS_COLUMNS)
-    fx = engine.project(store.read(lh.FX_RATES), lh.DIM_FX_COLUMNS)
-    orders = engine.latest(store.read(lh.ORDERS), lh.LATEST_ORDER, lh.FIRST_EVENT)
-    converted = engine.convert(orders, fx, lh.TO_USD, lh.FACT_ORDERS, run)
-    facts = engine.project(converted.valid, lh.FACT_ORDERS_COLUMNS)
-    candidates = {lh.DIM_CUSTOMERS.id: customers, lh.DIM_FX.id: fx, lh.FACT_ORDERS.id: facts}
+    batches = [
+        found
+        for table in pipeline.silver
+        if (found := pending(table, pipeline=pipeline, store=store, engine=engine, run=run))
+    ]
+    if not batches:
+        progress("silver.up_to_date")
+        return [], []
     try:
-        reports = [
-            _check_candidate(
-                table, candidates, store=store, engine=engine, gate=gate, run=run, progress=progress
-            )
-            for table in lh.GOLD_TABLES
-            if table.id in gate.suites
-        ]
-        enforce(reports)
+        reports = audit_silver(
+            batches, pipeline=pipeline, store=store, engine=engine, gate=gate, run=run,
+            progress=progress,
+        )  # fmt: skip
         writes = [
-            store.overwrite(lh.DIM_CUSTOMERS, customers),
-            store.overwrite(lh.DIM_FX, fx),
-            store.overwrite(lh.FACT_ORDERS, facts),
-            store.merge(lh.QUARANTINE, converted.rejected, lh.QUARANTINE_ONCE),
+            w
+            for batch in batches
+            for w in publish(batch, pipeline=pipeline, store=store, run=run, progress=progress)
         ]
     finally:
-        engine.release(converted.rejected)
-    for write in writes:
-        progress("gold.written", table=str(write.table), rows=write.rows_written,
-                 inserted=write.rows_inserted)  # fmt: skip
-    missing = writes[-1].rows_inserted
-    if missing:
-        log.error("gold.missing_fx_rate", orders=missing, quarantined_in=str(lh.QUARANTINE.id))
+        for batch in batches:
+            engine.release(batch.rejected)
     return writes, reports
+
+
+def pending(
+    table: TableSpec,
+    *,
+    pipeline: Pipeline,
+    store: TableStore[F],
+    engine: Engine[F],
+    run: RunContext,
+) -> Pending[F] | None:
+    """The bronze rows ``table`` has not consumed, conformed; None when there are none."""
+    consumed = store.marker(table.id, pipeline.app("silver")) or 0
+    waiting = [
+        spec
+        for spec in pipeline.feeding(table.id)
+        if (store.marker(spec.source, pipeline.app("ingest")) or 0) > consumed
+    ]
+    if not waiting:
+        return None
+    parts = [
+        engine.conform(
+            engine.where_after(store.read(pipeline.bronze_of(spec)), "_batch", consumed), spec, run
+        )
+        for spec in waiting
+    ]
+    valid = engine.union([p.valid for p in parts])
+    rejected = engine.union([p.rejected for p in parts])
+    quarantined = engine.count(rejected)
+    incoming = engine.count(valid) + quarantined
+    return Pending(table, consumed, valid, rejected, incoming, quarantined)
+
+
+def audit_silver(
+    batches: Sequence[Pending[F]],
+    *,
+    pipeline: Pipeline,
+    store: TableStore[F],
+    engine: Engine[F],
+    gate: Gate[F],
+    run: RunContext,
+    progress: Progress,
+) -> list[QualityReport]:
+    """Judge every silver table as it would be after the batches merge (the others as they
+    are), and the share of incoming records quarantined; raise before anything is written."""
+    by_table = {b.table.id: b for b in batches}
+    versions = {t.id: store.version(t.id) for t in pipeline.silver}
+    frames: dict[TableId, F] = {}
+    for table in pipeline.silver:
+        batch = by_table.get(table.id)
+        if batch is not None:
+            frames[table.id] = candidate(table, batch, pipeline=pipeline, store=store,
+                                         engine=engine, version=versions[table.id])  # fmt: skip
+        elif versions[table.id] is not None:
+            frames[table.id] = store.read(table, versions[table.id])
+    reports = []
+    for table in pipeline.silver:
+        if table.id not in gate.suites:
+            continue
+        if table.id not in frames:
+            progress("quality.skipped", table=str(table.id), reason="no data yet")
+            continue
+        previous = None
+        if needs_previous_rows(gate, table.id) and versions[table.id] is not None:
+            previous = engine.count(store.read(table, versions[table.id]))
+        reports.append(
+            check(table, frames[table.id], gate=gate, run=run, references=frames,
+                  version=versions[table.id], previous_rows=previous, progress=progress)
+        )  # fmt: skip
+    reports.append(_quarantine_share(batches, pipeline=pipeline, gate=gate, run=run,
+                                     progress=progress))  # fmt: skip
+    enforce(reports)
+    return reports
+
+
+def candidate(
+    table: TableSpec,
+    batch: Pending[F],
+    *,
+    pipeline: Pipeline,
+    store: TableStore[F],
+    engine: Engine[F],
+    version: int | None,
+) -> F:
+    """The table as the MERGE would leave it: one row per key, the greatest version."""
+    merged = batch.valid
+    if version is not None:
+        merged = engine.union([store.read(table, version), batch.valid])
+    return engine.dedupe(merged, pipeline.merges[table.id])
+
+
+def _quarantine_share(
+    batches: Sequence[Pending[F]],
+    *,
+    pipeline: Pipeline,
+    gate: Gate[F],
+    run: RunContext,
+    progress: Progress,
+) -> QualityReport:
+    incoming = sum(b.incoming for b in batches)
+    quarantined = sum(b.quarantined for b in batches)
+    share = quarantine_share(
+        pipeline.quarantine.id,
+        quarantined,
+        incoming,
+        GateContext(run.run_id, run.proc_date),
+        threshold=gate.quarantine_threshold,
+        evaluated_at=run.started_at,
+    )
+    return keep(share, gate=gate, progress=progress)
+
+
+def publish(
+    batch: Pending[F],
+    *,
+    pipeline: Pipeline,
+    store: TableStore[F],
+    run: RunContext,
+    progress: Progress,
+) -> list[WriteResult]:
+    table = batch.table
+    where = Slice(within=(("table", (str(table.id),)),), after=(("_batch", batch.consumed),))
+    quarantined = store.replace(pipeline.quarantine, batch.rejected, where)
+    progress("silver.quarantined", table=str(table.id), rows=quarantined.rows_written)
+    merged = store.merge(
+        table, batch.valid, pipeline.merges[table.id], Marker(pipeline.app("silver"), run.batch)
+    )
+    progress("silver.merged", table=str(table.id), inserted=merged.rows_inserted,
+             updated=merged.rows_updated, batch=run.batch)  # fmt: skip
+    return [quarantined, merged]
+
+
+# --- silver -> gold ---------------------------------------------------------------------------
+
+
+def refresh_gold(
+    pipeline: Pipeline,
+    *,
+    store: TableStore[F],
+    engine: Engine[F],
+    gate: Gate[F],
+    run: RunContext,
+    progress: Progress,
+) -> tuple[list[WriteResult], list[QualityReport]]:
+    """Rebuild gold from silver when silver moved since gold was built; judge the candidates
+    and commit them, each with the silver versions it came from. Nothing is written to gold
+    when a candidate fails a critical rule."""
+    gold = pipeline.gold
+    if gold is None:
+        return [], []
+    versions = {t.id: store.version(t.id) for t in gold.inputs}
+    missing = [str(t) for t, v in versions.items() if v is None]
+    if missing:
+        progress("gold.waiting", missing=missing)
+        return [], []
+    stamp = built_from(versions)
+    app = pipeline.app("gold")
+    behind = [t for t in gold.outputs if store.marker(t.id, app) != stamp]
+    if not behind:
+        progress("gold.up_to_date")
+        return [], []
+    inputs = {t.id: store.read(t, versions[t.id]) for t in gold.inputs}
+    built = gold.build(inputs, engine, run)
+    try:
+        reports = [
+            _check_candidate(table, built.tables, store=store, engine=engine, gate=gate, run=run,
+                             progress=progress)
+            for table in gold.outputs
+            if table.id in gate.suites
+        ]  # fmt: skip
+        enforce(reports)
+        writes = []
+        if built.rejected is not None:
+            names = tuple(str(t.id) for t in gold.outputs)
+            writes.append(
+                store.replace(
+                    pipeline.quarantine, built.rejected, Slice(within=(("table", names),))
+                )
+            )
+            progress("gold.quarantined", rows=writes[-1].rows_written)
+        for table in behind:
+            written = store.overwrite(table, built.tables[table.id], Marker(app, stamp))
+            progress("gold.written", table=str(table.id), rows=written.rows_written)
+            writes.append(written)
+    finally:
+        if built.rejected is not None:
+            engine.release(built.rejected)
+    return writes, reports
+
+
+def built_from(versions: Mapping[TableId, int | None]) -> int:
+    """One number that grows whenever any input gains a version (versions only grow)."""
+    return sum(v + 1 for v in versions.values() if v is not None)
 
 
 def _check_candidate(
     table: TableSpec,
-    candidates: dict[TableId, F],
+    candidates: Mapping[TableId, F],
     *,
     store: TableStore[F],
     engine: Engine[F],
@@ -267,9 +423,9 @@ def _check_candidate(
     progress: Progress,
 ) -> QualityReport:
     """A gold candidate, judged against the version it would replace."""
-    committed = current_version(table.id, store=store)
+    committed = store.version(table.id)
     previous = None
-    if needs_previous_rows(gate, table.id):
-        previous = rows_at(table, committed, store=store, engine=engine)
+    if needs_previous_rows(gate, table.id) and committed is not None:
+        previous = engine.count(store.read(table, committed))
     return check(table, candidates[table.id], gate=gate, run=run, references=candidates,
                  version=committed, previous_rows=previous, progress=progress)  # fmt: skip

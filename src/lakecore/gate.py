@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Generic
 
-from lakecore.errors import QualityGateFailed
+from lakecore.errors import ConfigurationError, QualityGateFailed
 from lakecore.ports import (
     Engine,
     F,
@@ -45,9 +45,17 @@ class Gate(Generic[F]):
     sample_size: int = SAMPLE_SIZE
 
     def validate(self, tables: Mapping[TableId, TableSpec]) -> None:
-        """Every suite fits its table: run before any data is read."""
+        """Every suite names a known table and fits it: run before any data is read.
+
+        Raises ``ConfigurationError`` naming the first suite that does not fit.
+        """
         for table, suite in self.suites.items():
-            suite.validate(tables[table], tables)
+            spec = tables.get(table)
+            if spec is None:
+                raise ConfigurationError(
+                    f"a rule suite names {table}, which the pipeline does not declare"
+                )
+            suite.validate(spec, tables)
 
 
 class GateFailed(QualityGateFailed):
@@ -91,7 +99,7 @@ def check_stored(
     """Judge a table as stored: ``version``, or the current one, against the one before it
     (for volume rules) and the referenced tables as they are now (``tables`` has their specs)."""
     if version is None:
-        version = current_version(table.id, store=store)
+        version = store.version(table.id)
     previous = None
     if needs_previous_rows(gate, table.id) and version is not None:
         previous = rows_at(table, version - 1, store=store, engine=engine)
@@ -124,12 +132,6 @@ def enforce(reports: Sequence[QualityReport]) -> None:
 def needs_previous_rows(gate: Gate[F], table: TableId) -> bool:
     suite = gate.suites.get(table)
     return suite is not None and any(isinstance(r, VolumeChange) for r in suite.rules)
-
-
-def current_version(table: TableId, *, store: TableStore[F]) -> int | None:
-    if not store.exists(table):
-        return None
-    return max((c.version for c in store.history(table)), default=None)
 
 
 def rows_at(

@@ -1,12 +1,17 @@
-"""The lakehouse lakecore runs: its bronze, silver and gold tables, how records move between
-them, and the rules they must satisfy. All of it is data, so users can read, test and extend it.
+"""The orders lakehouse, the pipeline lakecore runs by default: its bronze, silver and gold
+tables, how records move between them, and the rules they must satisfy. All of it is data
+(``PIPELINE``), so users can read, test and extend it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TypeVar
+
 from lakecore.conform import ConformSpec, FieldMap
 from lakecore.merge import MergeSpec
-from lakecore.ports import CurrencyConversion, LandingDataset
+from lakecore.pipeline import GoldOutput, Pipeline
+from lakecore.ports import CurrencyConversion, Engine, LandingDataset, RunContext
 from lakecore.rules import (
     Freshness,
     InSet,
@@ -23,6 +28,7 @@ from lakecore.rules import (
 from lakecore.schema import (
     BOOLEAN,
     DATE,
+    LONG,
     TIMESTAMP,
     Column,
     Layer,
@@ -31,9 +37,13 @@ from lakecore.schema import (
     decimal,
 )
 
+F = TypeVar("F")
+
 BRONZE_LINEAGE = (
     Column("_corrupt_record"),
     Column("_source_file"),
+    Column("_source_checksum"),
+    Column("_batch", LONG),
     Column("_source"),
     Column("_run_id"),
     Column("_ingested_at", TIMESTAMP),
@@ -148,6 +158,7 @@ QUARANTINE = TableSpec(
         Column("record"),
         Column("_source_file"),
         Column("_run_id"),
+        Column("_batch", LONG),
         Column("_proc_date", DATE),
         Column("_quarantined_at", TIMESTAMP),
     ),
@@ -309,8 +320,9 @@ CONFORM: tuple[ConformSpec, ...] = (
 SILVER_MERGE: dict[TableId, MergeSpec] = {
     ACCOUNTS.id: MergeSpec.for_table(ACCOUNTS, order_by=("modified_at",)),
     LEADS.id: MergeSpec.for_table(LEADS, order_by=("modified_at",)),
-    # A restated rate arrives in a later file: the later ingestion wins.
-    FX_RATES.id: MergeSpec.for_table(FX_RATES, order_by=("_ingested_at",)),
+    # A restated rate arrives in a later file (names carry their date): the later file wins,
+    # and of a file delivered again under its name, the later delivery.
+    FX_RATES.id: MergeSpec.for_table(FX_RATES, order_by=("_source_file", "_ingested_at")),
     ORDERS.id: MergeSpec.for_table(ORDERS),
 }
 
@@ -339,8 +351,6 @@ TO_USD = CurrencyConversion(
     date_column="order_date",
     target="amount_usd",
 )
-#: Missing-rate rejections are found again whenever gold is rebuilt: merge them in once.
-QUARANTINE_ONCE = MergeSpec(keys=("table", "reason", "record"))
 FACT_ORDERS_COLUMNS = (
     ("order_id", "order_id"),
     ("customer_id", "customer_id"),
@@ -428,8 +438,41 @@ SUITES: dict[TableId, RuleSuite] = {
         ),
     ),
 }
+
+
+class OrdersGold:
+    """Customers, FX rates and orders in USD, from silver; orders without a rate for their
+    day are rejected (``missing_fx_rate``), never converted at 1.0."""
+
+    inputs = (ACCOUNTS, FX_RATES, ORDERS)
+    outputs = (DIM_CUSTOMERS, DIM_FX, FACT_ORDERS)
+
+    def build(
+        self, inputs: Mapping[TableId, F], engine: Engine[F], run: RunContext
+    ) -> GoldOutput[F]:
+        accounts = engine.where_not_equal(inputs[ACCOUNTS.id], "is_deleted", True)
+        customers = engine.project(accounts, DIM_CUSTOMERS_COLUMNS)
+        fx = engine.project(inputs[FX_RATES.id], DIM_FX_COLUMNS)
+        orders = engine.latest(inputs[ORDERS.id], LATEST_ORDER, FIRST_EVENT)
+        converted = engine.convert(orders, fx, TO_USD, FACT_ORDERS, run)
+        facts = engine.project(converted.valid, FACT_ORDERS_COLUMNS)
+        tables = {DIM_CUSTOMERS.id: customers, DIM_FX.id: fx, FACT_ORDERS.id: facts}
+        return GoldOutput(tables, converted.rejected)
+
+
+PIPELINE = Pipeline(
+    name="orders",
+    landing=LANDING,
+    conform=CONFORM,
+    merges=SILVER_MERGE,
+    quarantine=QUARANTINE,
+    gold=OrdersGold(),
+    suites=SUITES,
+    description="Salesforce accounts and leads, Kafka and Snowflake orders, daily FX: "
+    "customers and orders in USD.",
+)
 #: The gold tables' suites, checked on the candidates before they are committed.
-GOLD_TABLES = (DIM_CUSTOMERS, DIM_FX, FACT_ORDERS)
-#: The silver tables checked after the merges, before gold is built.
-SILVER_TABLES = (ACCOUNTS, LEADS, FX_RATES, ORDERS)
-TABLES_BY_ID: dict[TableId, TableSpec] = {t.id: t for t in TABLES}
+GOLD_TABLES = PIPELINE.gold_tables
+#: The silver tables records are merged into.
+SILVER_TABLES = PIPELINE.silver
+TABLES_BY_ID: dict[TableId, TableSpec] = PIPELINE.tables_by_id

@@ -41,15 +41,57 @@ class LandingDataset:
 
 @dataclass(frozen=True, slots=True)
 class LandingFile:
+    """A landing file, known by its path and its content: a file delivered again under the
+    same name with other content is a new file."""
+
     path: str  # relative to the landing root, '/'-separated
     size: int
+    checksum: str  # sha256 of the content, hex
+
+    @property
+    def identity(self) -> tuple[str, str]:
+        return (self.path, self.checksum)
 
 
 @dataclass(frozen=True, slots=True)
 class RunContext:
+    """One run of a pipeline. ``batch`` numbers what the run writes (0 until it is given one)."""
+
     run_id: str
     proc_date: date
     started_at: datetime
+    batch: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """Progress committed with the data it describes: ``app`` has applied ``version``.
+
+    A write carrying a marker is applied at most once: when the table already records
+    ``version`` (or a later one) for ``app``, the write is skipped. Delta keeps markers as
+    the commit's ``txnAppId``/``txnVersion``, in the same atomic commit as the rows.
+    """
+
+    app: str
+    version: int
+
+    def __post_init__(self) -> None:
+        if not self.app or self.version < 0:
+            raise ValueError(f"invalid marker {self.app!r} {self.version}")
+
+
+@dataclass(frozen=True, slots=True)
+class Slice:
+    """The rows of a table whose ``within`` columns hold one of the given texts and whose
+    ``after`` columns are greater than the given numbers: what a ``replace`` swaps at once."""
+
+    within: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    after: tuple[tuple[str, int], ...] = ()
+
+    def holds(self, row: Mapping[str, Any]) -> bool:
+        return all(row.get(c) in values for c, values in self.within) and all(
+            (value := row.get(c)) is not None and value > bound for c, bound in self.after
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +103,8 @@ class WriteResult:
     rows_written: int = 0
     rows_inserted: int = 0
     rows_updated: int = 0
+    #: the write carried a marker the table had already applied, so nothing was written
+    skipped: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +125,8 @@ class Conformed(Generic[F]):
 class CurrencyConversion:
     """Convert ``amount`` in ``currency`` to the base currency at the rate of the row's date.
 
-    The row's date (UTC) of ``timestamp`` goes to ``date_column``. Rates come as
-    ``(as_of_date, ccy, rate_to_usd)``: units of ``ccy`` per one unit of ``base``, so
+    The row's date (UTC) of ``timestamp`` goes to ``date_column``. Rates come as rows of
+    ``(rate_date, rate_currency, rate)``: units of the currency per one unit of ``base``, so
     ``target = round(amount / rate, scale)`` (half up); the base currency converts to itself
     exactly. A row with no rate is rejected with reason ``missing_fx_rate``, never converted
     at 1.0.
@@ -95,14 +139,18 @@ class CurrencyConversion:
     target: str
     base: str = "USD"
     scale: int = 2
+    rate_date: str = "as_of_date"
+    rate_currency: str = "ccy"
+    rate: str = "rate_to_usd"
 
 
 class LandingSource(Protocol[F_co]):
-    """Landing files: list them, and read some as raw text records.
+    """Landing files: list them (with a checksum of their content), and read some as raw
+    text records.
 
     ``read`` returns every declared field as text (null when absent), ``_corrupt_record``
-    holding the raw line of a record that could not be parsed, and ``_source_file``.
-    Raises ``SourceNotFound`` when the landing root does not exist.
+    holding the raw line of a record that could not be parsed, ``_source_file`` and
+    ``_source_checksum``. Raises ``SourceNotFound`` when the landing root does not exist.
     """
 
     def list_files(self, dataset: LandingDataset) -> list[LandingFile]: ...
@@ -111,22 +159,43 @@ class LandingSource(Protocol[F_co]):
 
 
 class TableStore(Protocol[F]):
-    """Tables in the lake: read, append, overwrite, MERGE by keys, history, time travel.
+    """Tables in the lake: read, append, overwrite, replace a slice, MERGE by keys, history,
+    time travel, and progress markers committed with the data.
 
-    Raises ``TableNotFound`` reading a table that has no data, ``SchemaMismatch`` writing a
-    frame whose columns do not fit, ``CommitConflict`` when another writer won the race,
-    ``LakeNotWritable`` when the lake root cannot be written.
+    Every write may carry a ``Marker``; a write whose marker the table has already applied
+    is skipped (``WriteResult.skipped``). Raises ``TableNotFound`` reading a table that has
+    no data, ``SchemaMismatch`` writing a frame whose columns do not fit (or, for
+    ``replace``, rows outside the slice), ``CommitConflict`` when another writer won the
+    race, ``LakeNotWritable`` when the lake root cannot be written.
     """
 
     def exists(self, table: TableId) -> bool: ...
 
+    def version(self, table: TableId) -> int | None:
+        """The current version, None for a table never written."""
+        ...
+
+    def marker(self, table: TableId, app: str) -> int | None:
+        """The last version ``app`` committed to the table with a ``Marker``, or None."""
+        ...
+
     def read(self, table: TableSpec, version: int | None = None) -> F: ...
 
-    def append(self, table: TableSpec, frame: F) -> WriteResult: ...
+    def append(self, table: TableSpec, frame: F, marker: Marker | None = None) -> WriteResult: ...
 
-    def overwrite(self, table: TableSpec, frame: F) -> WriteResult: ...
+    def overwrite(
+        self, table: TableSpec, frame: F, marker: Marker | None = None
+    ) -> WriteResult: ...
 
-    def merge(self, table: TableSpec, frame: F, spec: MergeSpec) -> WriteResult: ...
+    def replace(
+        self, table: TableSpec, frame: F, where: Slice, marker: Marker | None = None
+    ) -> WriteResult:
+        """Atomically swap the rows in ``where`` for ``frame`` (whose rows must all be in it)."""
+        ...
+
+    def merge(
+        self, table: TableSpec, frame: F, spec: MergeSpec, marker: Marker | None = None
+    ) -> WriteResult: ...
 
     def history(self, table: TableId) -> list[Commit]: ...
 
@@ -144,7 +213,15 @@ class Engine(Protocol[F]):
         """Rows whose ``column`` is distinct from ``value`` (null is distinct from any value)."""
         ...
 
-    def distinct_values(self, frame: F, column: str) -> set[Any]: ...
+    def where_in(self, frame: F, column: str, values: Sequence[Any]) -> F:
+        """Rows whose ``column`` is one of ``values`` (never null)."""
+        ...
+
+    def where_after(self, frame: F, column: str, value: Any) -> F:
+        """Rows whose ``column`` is greater than ``value`` (never null)."""
+        ...
+
+    def distinct(self, frame: F, columns: Sequence[str]) -> set[tuple[Any, ...]]: ...
 
     def conform(self, frame: F, spec: ConformSpec, run: RunContext) -> Conformed[F]: ...
 

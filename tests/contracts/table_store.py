@@ -9,6 +9,7 @@ import pytest
 
 from lakecore.errors import SchemaMismatch, TableNotFound
 from lakecore.merge import MergeSpec
+from lakecore.ports import Marker, Slice
 from lakecore.schema import LONG, STRING, Column, Layer, TableId, TableSpec
 
 TABLE = TableSpec(
@@ -65,3 +66,60 @@ class TableStoreContract:
     def test_a_frame_with_unknown_columns_is_a_schema_mismatch(self) -> None:
         with pytest.raises(SchemaMismatch):
             self.store.append(TABLE, self.frame([{"id": 1, "v": 1, "name": "a", "extra": "x"}]))
+
+    # --- progress markers and slices -----------------------------------------------------
+
+    def test_a_marker_is_committed_with_the_write_and_a_repeat_is_skipped(self) -> None:
+        assert self.store.marker(TABLE.id, "app") is None
+        first = self.store.append(
+            TABLE, self.frame([{"id": 1, "v": 1, "name": "a"}]), Marker("app", 3)
+        )
+        assert self.store.marker(TABLE.id, "app") == 3
+        assert self.store.version(TABLE.id) == first.version
+        again = self.store.append(
+            TABLE, self.frame([{"id": 2, "v": 1, "name": "b"}]), Marker("app", 3)
+        )
+        assert again.skipped
+        assert again.version is None
+        older = self.store.merge(
+            TABLE, self.frame([{"id": 3, "v": 1, "name": "c"}]), SPEC, Marker("app", 2)
+        )
+        assert older.skipped
+        assert self._read() == [(1, 1, "a")]
+        assert self.store.version(TABLE.id) == first.version
+        merged = self.store.merge(
+            TABLE, self.frame([{"id": 3, "v": 1, "name": "c"}]), SPEC, Marker("app", 4)
+        )
+        assert not merged.skipped
+        assert merged.rows_inserted == 1
+        assert self.store.marker(TABLE.id, "app") == 4
+        assert self.store.marker(TABLE.id, "other") is None
+
+    def test_markers_of_different_apps_are_independent(self) -> None:
+        self.store.append(TABLE, self.frame([{"id": 1, "v": 1, "name": "a"}]), Marker("a", 5))
+        self.store.overwrite(TABLE, self.frame([{"id": 2, "v": 1, "name": "b"}]), Marker("b", 1))
+        assert (self.store.marker(TABLE.id, "a"), self.store.marker(TABLE.id, "b")) == (5, 1)
+        assert self._read() == [(2, 1, "b")]
+
+    def test_an_unwritten_table_has_no_version(self) -> None:
+        assert self.store.version(TABLE.id) is None
+
+    def test_replace_swaps_exactly_the_slice(self) -> None:
+        rows = [{"id": i, "v": i % 3, "name": n} for i, n in enumerate(["x", "y", "x", "y", "x'"])]
+        self.store.append(TABLE, self.frame(rows))
+        where = Slice(within=(("name", ("x", "x'")),), after=(("v", 0),))
+        self.store.replace(TABLE, self.frame([{"id": 9, "v": 2, "name": "x'"}]), where)
+        assert self._read() == [(0, 0, "x"), (1, 1, "y"), (3, 0, "y"), (9, 2, "x'")]
+
+    def test_replace_refuses_rows_outside_the_slice(self) -> None:
+        self.store.append(TABLE, self.frame([{"id": 1, "v": 1, "name": "a"}]))
+        where = Slice(within=(("name", ("a",)),))
+        with pytest.raises(SchemaMismatch):
+            self.store.replace(TABLE, self.frame([{"id": 2, "v": 1, "name": "b"}]), where)
+        assert self._read() == [(1, 1, "a")]
+
+    def test_replace_with_nothing_empties_the_slice_and_creates_a_table(self) -> None:
+        where = Slice(within=(("name", ("a",)),))
+        self.store.replace(TABLE, self.frame([]), where)
+        assert self.store.exists(TABLE.id)
+        assert self._read() == []

@@ -56,6 +56,7 @@ def lake(
 ) -> DeltaTableStore:
     store = DeltaTableStore(spark, str(tmp_path_factory.mktemp("lake")))
     run_daily(
+        pipeline=lh.PIPELINE,
         landing=SparkFileLanding(spark, landing),
         store=store,
         engine=SparkEngine(spark),
@@ -75,6 +76,7 @@ def test_spark_and_memory_engines_build_the_same_silver_and_gold(
 ) -> None:
     memory = InMemoryTableStore()
     run_daily(
+        pipeline=lh.PIPELINE,
         landing=LocalFileLanding(landing),
         store=memory,
         engine=InMemoryEngine(),
@@ -100,6 +102,7 @@ def test_a_second_run_leaves_every_table_unchanged(
         t.id: _content(_rows(lake, t), t.column_names) for t in lh.TABLES if lake.exists(t.id)
     }
     report = run_daily(
+        pipeline=lh.PIPELINE,
         landing=SparkFileLanding(spark, landing),
         store=lake,
         engine=SparkEngine(spark),

@@ -8,6 +8,7 @@ from pyspark.sql import SparkSession
 from tests.contracts.table_store import TABLE, TableStoreContract
 
 from adapters.delta.store import DeltaTableStore
+from adapters.spark.types import spark_schema
 
 pytestmark = pytest.mark.spark
 
@@ -19,6 +20,8 @@ class TestDeltaTableStore(TableStoreContract):
         self.store = DeltaTableStore(spark, str(tmp_path / "lake"))
 
     def frame(self, rows: list[dict[str, Any]]) -> Any:
+        if not rows:
+            return self.spark.createDataFrame([], spark_schema(TABLE))
         columns = list(rows[0])
         return self.spark.createDataFrame([tuple(r[c] for c in columns) for r in rows], columns)
 

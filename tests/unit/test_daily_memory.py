@@ -27,6 +27,7 @@ DAY = date(2026, 11, 27)
 def _run(landing: Path, store: InMemoryTableStore, n: int) -> None:
     run = RunContext(f"run-{n}", DAY, datetime(2026, 11, 27, 12, n))
     run_daily(
+        pipeline=lh.PIPELINE,
         landing=LocalFileLanding(landing),
         store=store,
         engine=InMemoryEngine(),
@@ -66,13 +67,8 @@ def test_clean_data_reaches_gold_without_quarantine(tmp_path: Path) -> None:
 def test_dirty_records_are_quarantined_with_reasons_never_dropped(dirty_landing: Path) -> None:
     store = InMemoryTableStore()
     _run(dirty_landing, store, 1)
-    bronze_orders = len(store.read(lh.ORDER_EVENTS_LANDING.bronze)) + len(
-        store.read(lh.LEGACY_ORDERS_LANDING.bronze)
-    )
+    # that every record lands exactly once is test_recovery's counting test; here: the reasons
     quarantined = [q for q in store.read(lh.QUARANTINE) if q["table"] == "silver.orders"]
-    silver = store.read(lh.ORDERS)
-    # every bronze order row is either in silver, quarantined, or a duplicate of a silver row
-    assert len(silver) + len(quarantined) <= bronze_orders
     assert {q["reason"].split(":")[0] for q in quarantined} >= {"rule", "malformed_record"}
     missing_fx = [q for q in store.read(lh.QUARANTINE) if q["reason"] == "missing_fx_rate"]
     assert missing_fx

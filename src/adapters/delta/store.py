@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from delta import exceptions as delta_errors
@@ -24,7 +26,7 @@ from lakecore.errors import (
     TerminalError,
 )
 from lakecore.merge import MergeSpec
-from lakecore.ports import Commit, WriteResult
+from lakecore.ports import Commit, Marker, Slice, WriteResult
 from lakecore.schema import TableId, TableSpec
 
 _CONFLICTS = (
@@ -38,10 +40,21 @@ _CONFLICTS = (
     delta_errors.ConcurrentTransactionException,
 )
 _WRITE_METRICS = ("numOutputRows", "numTargetRowsInserted", "numTargetRowsUpdated")
+#: Session settings that give a MERGE its marker (the DataFrame writer takes options instead).
+_TXN_APP, _TXN_VERSION = (
+    "spark.databricks.delta.write.txnAppId",
+    "spark.databricks.delta.write.txnVersion",
+)
+_USER_METADATA = "spark.databricks.delta.commitInfo.userMetadata"
 
 
 class DeltaTableStore:
     """Each table lives at ``<lake_root>/<layer>/<name>``; the lake root is a path or a URI.
+
+    A ``Marker`` becomes the commit's ``txnAppId``/``txnVersion`` (Delta's idempotent
+    writes, kept in the log's checkpoints for good) and its ``userMetadata``, so progress and
+    data are one atomic commit. Markers on a MERGE go through session settings: one writer
+    per SparkSession at a time.
 
     Raises ``TableNotFound`` reading a table that was never written, ``SchemaMismatch`` for a
     frame whose columns do not fit the table, ``CommitConflict`` when a concurrent writer
@@ -76,6 +89,29 @@ class DeltaTableStore:
         with _translated(table):
             return bool(DeltaTable.isDeltaTable(self._spark, self.location(table)))
 
+    def version(self, table: TableId) -> int | None:
+        with _translated(table):
+            version = int(self._snapshot(table).version())
+        return None if version < 0 else version
+
+    def marker(self, table: TableId, app: str) -> int | None:
+        with _translated(table):
+            found = self._snapshot(table).transactions().get(app)
+            return int(found.get()) if found.isDefined() else None
+
+    def _snapshot(self, table: TableId) -> Any:
+        """The table's latest snapshot from its log (version -1 when there is none).
+
+        Delta's Python API does not expose the log's ``txn`` actions, so this asks the JVM
+        ``DeltaLog`` (pinned Delta 3.3; the contract tests hold it to the memory store).
+        """
+        jvm: Any = self._spark._jvm
+        log = jvm.org.apache.spark.sql.delta.DeltaLog.forTable(
+            self._spark._jsparkSession, self.location(table)
+        )
+        none = jvm.scala.Option.empty()
+        return log.update(False, none, none)
+
     def read(self, table: TableSpec, version: int | None = None) -> DataFrame:
         reader = self._spark.read.format("delta")
         if version is not None:
@@ -91,25 +127,39 @@ class DeltaTableStore:
                 ) from None
             raise
 
-    def append(self, table: TableSpec, frame: DataFrame) -> WriteResult:
-        return self._write(table, frame, "append")
+    def append(
+        self, table: TableSpec, frame: DataFrame, marker: Marker | None = None
+    ) -> WriteResult:
+        return self._write(table, frame, "append", marker)
 
-    def overwrite(self, table: TableSpec, frame: DataFrame) -> WriteResult:
-        return self._write(table, frame, "overwrite")
+    def overwrite(
+        self, table: TableSpec, frame: DataFrame, marker: Marker | None = None
+    ) -> WriteResult:
+        return self._write(table, frame, "overwrite", marker)
 
-    def merge(self, table: TableSpec, frame: DataFrame, spec: MergeSpec) -> WriteResult:
+    def replace(
+        self, table: TableSpec, frame: DataFrame, where: Slice, marker: Marker | None = None
+    ) -> WriteResult:
+        return self._write(table, frame, "overwrite", marker, {"replaceWhere": slice_sql(where)})
+
+    def merge(
+        self, table: TableSpec, frame: DataFrame, spec: MergeSpec, marker: Marker | None = None
+    ) -> WriteResult:
+        if self._applied(table.id, marker):
+            return WriteResult(table.id, None, skipped=True)
         batch = dedupe(_aligned(table, frame), spec)
         with _translated(table.id):
             target = self._ensure(table)
             if _is_empty(target):
                 # The batch already holds one row per key: into an empty table, MERGE is
                 # an append, and an append does not join or materialize the source.
-                batch.write.format("delta").mode("append").save(self.location(table.id))
+                _writer(batch, "append", marker).save(self.location(table.id))
                 return self._result(table.id, inserted_by_append=True)
             merge = target.alias("t").merge(batch.alias("s"), match_condition(spec))
             if spec.version:
                 merge = merge.whenMatchedUpdateAll(condition=newer_condition(spec))
-            merge.whenNotMatchedInsertAll().execute()
+            with self._marked(marker):
+                merge.whenNotMatchedInsertAll().execute()
         return self._result(table.id)
 
     def history(self, table: TableId) -> list[Commit]:
@@ -125,12 +175,44 @@ class DeltaTableStore:
             for row in rows
         ]
 
-    def _write(self, table: TableSpec, frame: DataFrame, mode: str) -> WriteResult:
+    def _write(
+        self,
+        table: TableSpec,
+        frame: DataFrame,
+        mode: str,
+        marker: Marker | None,
+        options: dict[str, str] | None = None,
+    ) -> WriteResult:
+        if self._applied(table.id, marker):
+            return WriteResult(table.id, None, skipped=True)
         aligned = _aligned(table, frame)
         with _translated(table.id):
             self._ensure(table)
-            aligned.write.format("delta").mode(mode).save(self.location(table.id))
+            _writer(aligned, mode, marker).options(**(options or {})).save(self.location(table.id))
         return self._result(table.id)
+
+    def _applied(self, table: TableId, marker: Marker | None) -> bool:
+        """Asked first so the result can say so; Delta itself skips an applied marker too."""
+        if marker is None:
+            return False
+        done = self.marker(table, marker.app)
+        return done is not None and done >= marker.version
+
+    @contextmanager
+    def _marked(self, marker: Marker | None) -> Iterator[None]:
+        """The session settings that put ``marker`` on the next DML commit, then unset."""
+        if marker is None:
+            yield
+            return
+        conf = self._spark.conf
+        conf.set(_TXN_APP, marker.app)
+        conf.set(_TXN_VERSION, str(marker.version))
+        conf.set(_USER_METADATA, commit_metadata(marker))
+        try:
+            yield
+        finally:
+            for key in (_TXN_APP, _TXN_VERSION, _USER_METADATA):
+                conf.unset(key)
 
     def _ensure(self, table: TableSpec) -> DeltaTable:
         """The table, created empty with its schema and partitioning on first use."""
@@ -158,6 +240,37 @@ class DeltaTableStore:
         merged = last["operation"] == "MERGE"
         written = inserted + updated if merged else metrics.get("numOutputRows", 0)
         return WriteResult(table, last["version"], written, inserted, updated)
+
+
+def _writer(frame: DataFrame, mode: str, marker: Marker | None) -> Any:
+    writer = frame.write.format("delta").mode(mode)
+    if marker is None:
+        return writer
+    return writer.options(
+        txnAppId=marker.app,
+        txnVersion=str(marker.version),
+        userMetadata=commit_metadata(marker),
+    )
+
+
+def commit_metadata(marker: Marker) -> str:
+    """What ``DESCRIBE HISTORY`` shows of a marked commit."""
+    return json.dumps({"lakecore": {"app": marker.app, "version": marker.version}})
+
+
+def slice_sql(where: Slice) -> str:
+    """SQL text for a ``Slice``: names quoted, text values escaped, bounds whole numbers."""
+    terms = [
+        f"{quote(column)} IN ({', '.join(sql_string(v) for v in values)})" if values else "false"
+        for column, values in where.within
+    ]
+    terms += [f"{quote(column)} > {int(value)}" for column, value in where.after]
+    return " AND ".join(terms) or "true"
+
+
+def sql_string(value: str) -> str:
+    """A Spark SQL string literal holding exactly ``value``."""
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def _is_empty(table: DeltaTable) -> bool:

@@ -30,8 +30,15 @@ class InMemoryEngine:
     def where_not_equal(self, frame: Rows, column: str, value: Any) -> Rows:
         return [row for row in frame if row.get(column) != value]
 
-    def distinct_values(self, frame: Rows, column: str) -> set[Any]:
-        return {row.get(column) for row in frame}
+    def where_in(self, frame: Rows, column: str, values: Sequence[Any]) -> Rows:
+        wanted = set(values)
+        return [row for row in frame if row.get(column) is not None and row[column] in wanted]
+
+    def where_after(self, frame: Rows, column: str, value: Any) -> Rows:
+        return [row for row in frame if row.get(column) is not None and row[column] > value]
+
+    def distinct(self, frame: Rows, columns: Sequence[str]) -> set[tuple[Any, ...]]:
+        return {tuple(row.get(c) for c in columns) for row in frame}
 
     def conform(self, frame: Rows, spec: ConformSpec, run: RunContext) -> Conformed[Rows]:
         valid: Rows = []
@@ -71,7 +78,7 @@ class InMemoryEngine:
         target: TableSpec,
         run: RunContext,
     ) -> Conformed[Rows]:
-        by_day = {(r["as_of_date"], r["ccy"]): r["rate_to_usd"] for r in rates}
+        by_day = {(r[spec.rate_date], r[spec.rate_currency]): r[spec.rate] for r in rates}
         quantum = Decimal(1).scaleb(-spec.scale)
         valid: Rows = []
         rejected: Rows = []
@@ -121,6 +128,7 @@ def _rejection(
         "record": record,
         "_source_file": raw.get("_source_file"),
         "_run_id": run.run_id,
+        "_batch": run.batch,
         "_proc_date": run.proc_date,
         "_quarantined_at": run.started_at,
     }

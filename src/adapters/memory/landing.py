@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -24,12 +25,18 @@ def landing_files(root: Path, dataset: LandingDataset) -> list[LandingFile]:
     if not folder.is_dir():
         return []
     return [
-        LandingFile(path.relative_to(root).as_posix(), path.stat().st_size)
+        LandingFile(path.relative_to(root).as_posix(), path.stat().st_size, file_checksum(path))
         for path in sorted(folder.rglob("*"))
         if path.is_file()
         and path.suffix in EXTENSIONS[dataset.format]
         and not path.name.startswith(("_", "."))
     ]
+
+
+def file_checksum(path: Path) -> str:
+    """sha256 of the file's content: what makes a landing file the same file again."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 class LocalFileLanding:
@@ -49,7 +56,7 @@ class LocalFileLanding:
     def read(self, dataset: LandingDataset, files: Sequence[LandingFile]) -> Rows:
         reader = _read_jsonl if dataset.format == "jsonl" else _read_csv
         return [
-            {**row, "_source_file": file.path}
+            {**row, "_source_file": file.path, "_source_checksum": file.checksum}
             for file in files
             for row in reader(self._root / file.path, dataset.fields)
         ]
@@ -97,16 +104,17 @@ class InMemoryLandingSource:
 
     def list_files(self, dataset: LandingDataset) -> list[LandingFile]:
         named = self._files.get(dataset.folder, {})
-        return [
-            LandingFile(path, len(json.dumps(rows, default=str)))
-            for path, rows in sorted(named.items())
-        ]
+        listed = []
+        for path, rows in sorted(named.items()):
+            content = json.dumps(rows, default=str, sort_keys=True).encode()
+            listed.append(LandingFile(path, len(content), hashlib.sha256(content).hexdigest()))
+        return listed
 
     def read(self, dataset: LandingDataset, files: Sequence[LandingFile]) -> Rows:
         named = self._files.get(dataset.folder, {})
         return [
             {**{f: row.get(f) for f in dataset.fields}, "_corrupt_record": row.get("_corrupt_record"),
-             "_source_file": file.path}
+             "_source_file": file.path, "_source_checksum": file.checksum}
             for file in files
             for row in named[file.path]
         ]  # fmt: skip

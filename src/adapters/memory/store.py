@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from adapters.memory.engine import Rows
 from lakecore.errors import SchemaMismatch, TableNotFound
 from lakecore.merge import MergeSpec, merge
-from lakecore.ports import Commit, WriteResult
+from lakecore.ports import Commit, Marker, Slice, WriteResult
 from lakecore.schema import TableId, TableSpec
 
 
@@ -16,13 +16,15 @@ from lakecore.schema import TableId, TableSpec
 class _Table:
     versions: list[Rows] = field(default_factory=list)
     commits: list[Commit] = field(default_factory=list)
+    markers: dict[str, int] = field(default_factory=dict)
 
 
 class InMemoryTableStore:
-    """Every write makes a new version; ``read(version=n)`` travels back.
+    """Every write makes a new version; ``read(version=n)`` travels back. A write carrying a
+    marker its table has already applied is skipped, as Delta's idempotent writes are.
 
     Raises ``TableNotFound`` reading a table never written, ``SchemaMismatch`` writing rows
-    with columns the table does not have.
+    with columns the table does not have, or rows outside the slice of a ``replace``.
     """
 
     def __init__(self) -> None:
@@ -31,6 +33,14 @@ class InMemoryTableStore:
     def exists(self, table: TableId) -> bool:
         return table in self._tables
 
+    def version(self, table: TableId) -> int | None:
+        state = self._tables.get(table)
+        return len(state.versions) - 1 if state else None
+
+    def marker(self, table: TableId, app: str) -> int | None:
+        state = self._tables.get(table)
+        return state.markers.get(app) if state else None
+
     def read(self, table: TableSpec, version: int | None = None) -> Rows:
         versions = self._get(table.id).versions
         if version is not None and not 0 <= version < len(versions):
@@ -38,21 +48,41 @@ class InMemoryTableStore:
         rows = versions[-1 if version is None else version]
         return [dict(row) for row in rows]
 
-    def append(self, table: TableSpec, frame: Rows) -> WriteResult:
-        current = self.read(table) if self.exists(table.id) else []
-        rows = current + self._conform(table, frame)
-        return self._commit(table, rows, "WRITE", written=len(frame))
+    def append(self, table: TableSpec, frame: Rows, marker: Marker | None = None) -> WriteResult:
+        if self._applied(table.id, marker):
+            return WriteResult(table.id, None, skipped=True)
+        rows = self._current(table) + self._conform(table, frame)
+        return self._commit(table, rows, "WRITE", marker, written=len(frame))
 
-    def overwrite(self, table: TableSpec, frame: Rows) -> WriteResult:
-        return self._commit(table, self._conform(table, frame), "OVERWRITE", written=len(frame))
+    def overwrite(self, table: TableSpec, frame: Rows, marker: Marker | None = None) -> WriteResult:
+        if self._applied(table.id, marker):
+            return WriteResult(table.id, None, skipped=True)
+        rows = self._conform(table, frame)
+        return self._commit(table, rows, "OVERWRITE", marker, written=len(frame))
 
-    def merge(self, table: TableSpec, frame: Rows, spec: MergeSpec) -> WriteResult:
-        current = self.read(table) if self.exists(table.id) else []
-        outcome = merge(current, self._conform(table, frame), spec)
+    def replace(
+        self, table: TableSpec, frame: Rows, where: Slice, marker: Marker | None = None
+    ) -> WriteResult:
+        if self._applied(table.id, marker):
+            return WriteResult(table.id, None, skipped=True)
+        new = self._conform(table, frame)
+        outside = [row for row in new if not where.holds(row)]
+        if outside:
+            raise SchemaMismatch(f"{table.id}: {len(outside)} rows fall outside {where}")
+        kept = [row for row in self._current(table) if not where.holds(row)]
+        return self._commit(table, kept + new, "WRITE", marker, written=len(new))
+
+    def merge(
+        self, table: TableSpec, frame: Rows, spec: MergeSpec, marker: Marker | None = None
+    ) -> WriteResult:
+        if self._applied(table.id, marker):
+            return WriteResult(table.id, None, skipped=True)
+        outcome = merge(self._current(table), self._conform(table, frame), spec)
         return self._commit(
             table,
             outcome.rows,
             "MERGE",
+            marker,
             written=outcome.inserted + outcome.updated,
             inserted=outcome.inserted,
             updated=outcome.updated,
@@ -67,6 +97,15 @@ class InMemoryTableStore:
         except KeyError:
             raise TableNotFound(f"{table} has no data yet") from None
 
+    def _current(self, table: TableSpec) -> Rows:
+        return self.read(table) if self.exists(table.id) else []
+
+    def _applied(self, table: TableId, marker: Marker | None) -> bool:
+        if marker is None:
+            return False
+        done = self.marker(table, marker.app)
+        return done is not None and done >= marker.version
+
     @staticmethod
     def _conform(table: TableSpec, frame: Rows) -> Rows:
         names = table.column_names
@@ -77,12 +116,14 @@ class InMemoryTableStore:
         return [{c: row.get(c) for c in names} for row in frame]
 
     def _commit(
-        self, table: TableSpec, rows: Rows, operation: str, *, written: int, inserted: int = 0,
-        updated: int = 0,
+        self, table: TableSpec, rows: Rows, operation: str, marker: Marker | None, *,
+        written: int, inserted: int = 0, updated: int = 0,
     ) -> WriteResult:  # fmt: skip
         state = self._tables.setdefault(table.id, _Table())
         version = len(state.versions)
         state.versions.append(rows)
         metrics = {"rows_written": written, "rows_inserted": inserted, "rows_updated": updated}
         state.commits.append(Commit(version, datetime.now(UTC), operation, metrics))
+        if marker is not None:
+            state.markers[marker.app] = marker.version
         return WriteResult(table.id, version, written, inserted, updated)

@@ -30,7 +30,7 @@ _RANK = "_lakecore_rank"
 
 
 class SparkEngine:
-    """Builds lazy plans; only ``distinct_values``, ``count`` and ``count_by`` run Spark jobs.
+    """Builds lazy plans; only ``distinct``, ``count`` and ``count_by`` run Spark jobs.
 
     ``conform`` and ``convert`` keep their intermediate result cached so the valid and the
     rejected rows come from one computation; ``release`` frees it.
@@ -50,8 +50,15 @@ class SparkEngine:
     def where_not_equal(self, frame: DataFrame, column: str, value: Any) -> DataFrame:
         return frame.where(~F.col(column).eqNullSafe(F.lit(value)))
 
-    def distinct_values(self, frame: DataFrame, column: str) -> set[Any]:
-        return {row[0] for row in frame.select(column).distinct().collect()}
+    def where_in(self, frame: DataFrame, column: str, values: Sequence[Any]) -> DataFrame:
+        return frame.where(F.col(_q(column)).isin(list(values)))
+
+    def where_after(self, frame: DataFrame, column: str, value: Any) -> DataFrame:
+        return frame.where(F.col(_q(column)) > F.lit(value))
+
+    def distinct(self, frame: DataFrame, columns: Sequence[str]) -> set[tuple[Any, ...]]:
+        rows = frame.select(*(_q(c) for c in columns)).distinct().collect()
+        return {tuple(row) for row in rows}
 
     def conform(
         self, frame: DataFrame, spec: c.ConformSpec, run: RunContext
@@ -101,9 +108,9 @@ class SparkEngine:
         run: RunContext,
     ) -> Conformed[DataFrame]:
         fx = rates.select(
-            F.col("as_of_date").alias("_fx_date"),
-            F.col("ccy").alias("_fx_ccy"),
-            F.col("rate_to_usd").alias("_fx_rate"),
+            F.col(_q(spec.rate_date)).alias("_fx_date"),
+            F.col(_q(spec.rate_currency)).alias("_fx_ccy"),
+            F.col(_q(spec.rate)).alias("_fx_rate"),
         )
         day = F.to_date(F.col(spec.timestamp))
         dated = frame.withColumn(spec.date_column, day)
@@ -265,6 +272,7 @@ def _rejections(
         F.col("_record").alias("record"),
         source_file.alias("_source_file"),
         F.lit(run.run_id).alias("_run_id"),
+        F.lit(run.batch).cast("long").alias("_batch"),
         F.lit(run.proc_date).alias("_proc_date"),
         F.lit(run.started_at).alias("_quarantined_at"),
     )

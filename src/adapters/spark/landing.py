@@ -44,7 +44,11 @@ class SparkFileLanding:
             frame = reader.option("header", "true").option("enforceSchema", "false").csv(paths)
         else:
             frame = reader.json(paths)
-        return frame.withColumn("_source_file", _relative_to(self._root.resolve()))
+        source = _relative_to(self._root.resolve())
+        checksums = F.create_map(*(F.lit(v) for f in files for v in (f.path, f.checksum)))
+        return frame.withColumn("_source_file", source).withColumn(
+            "_source_checksum", checksums[F.col("_source_file")]
+        )
 
 
 def _relative_to(root: Path) -> Column:

@@ -1,0 +1,185 @@
+"""A pipeline as data: its tables, where records land, how they conform and merge into
+silver, how gold is built, and the rules every table must satisfy.
+
+The use cases (``lakecore.daily``) take a ``Pipeline`` as an argument and know nothing of any
+particular one. A definition is checked whole when it is made, so a suite naming an unknown
+column, or a gold transform reading a table the pipeline does not declare, is a one-line
+``ConfigurationError`` before any data is read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Generic, Protocol, TypeVar
+
+from lakecore.conform import ConformSpec
+from lakecore.errors import ConfigurationError
+from lakecore.merge import MergeSpec
+from lakecore.ports import Engine, LandingDataset, RunContext
+from lakecore.rules import RuleSuite
+from lakecore.schema import Layer, TableId, TableSpec
+
+F = TypeVar("F")
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+#: Columns every bronze table carries so a run can find what it has not yet consumed.
+BRONZE_PROGRESS_COLUMNS = ("_source_file", "_source_checksum", "_batch")
+#: Columns the quarantine table needs: what was rejected, why, and which batch rejected it.
+QUARANTINE_COLUMNS = ("table", "source_table", "reason", "record", "_batch")
+
+
+@dataclass(frozen=True, slots=True)
+class GoldOutput(Generic[F]):
+    """What a gold transform built: a frame per gold table, and rows it had to reject (rows
+    of the pipeline's quarantine table), if any."""
+
+    tables: Mapping[TableId, F]
+    rejected: F | None = None
+
+
+class GoldTransform(Protocol):
+    """Builds the gold tables from silver, written once against the ``Engine`` port, so the
+    same transform runs in memory (a pipeline author's property tests) and on Spark.
+
+    ``inputs`` are the silver tables it reads, ``outputs`` the gold tables it builds; ``build``
+    receives a frame for every input and must return one for every output.
+    """
+
+    @property
+    def inputs(self) -> tuple[TableSpec, ...]: ...
+
+    @property
+    def outputs(self) -> tuple[TableSpec, ...]: ...
+
+    def build(
+        self, inputs: Mapping[TableId, F], engine: Engine[F], run: RunContext
+    ) -> GoldOutput[F]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Pipeline:
+    """Landing datasets -> bronze -> silver (+ quarantine) -> gold, with the rules to judge.
+
+    Raises ``ConfigurationError`` when the parts do not fit together.
+    """
+
+    name: str
+    landing: tuple[LandingDataset, ...]
+    conform: tuple[ConformSpec, ...]
+    #: how each silver table decides which version of a row wins
+    merges: Mapping[TableId, MergeSpec]
+    quarantine: TableSpec
+    gold: GoldTransform | None = None
+    suites: Mapping[TableId, RuleSuite] = field(default_factory=dict)
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if not _NAME.fullmatch(self.name):
+            raise ConfigurationError(
+                f"invalid pipeline name {self.name!r}: use lower-case letters, digits and _"
+            )
+        self._check_bronze()
+        self._check_silver()
+        self._check_gold()
+        self._check_suites()
+
+    # --- what the pipeline holds ------------------------------------------------------------
+
+    @property
+    def bronze(self) -> tuple[TableSpec, ...]:
+        return tuple(d.bronze for d in self.landing)
+
+    @property
+    def silver(self) -> tuple[TableSpec, ...]:
+        """The silver tables records are merged into, in the order they are first conformed."""
+        return tuple({s.target.id: s.target for s in self.conform}.values())
+
+    @property
+    def gold_tables(self) -> tuple[TableSpec, ...]:
+        return self.gold.outputs if self.gold else ()
+
+    @property
+    def tables(self) -> tuple[TableSpec, ...]:
+        return (*self.bronze, *self.silver, self.quarantine, *self.gold_tables)
+
+    @property
+    def tables_by_id(self) -> dict[TableId, TableSpec]:
+        return {t.id: t for t in self.tables}
+
+    def table(self, table: TableId) -> TableSpec:
+        found = self.tables_by_id.get(table)
+        if found is None:
+            known = ", ".join(str(t.id) for t in self.tables)
+            raise ConfigurationError(f"pipeline {self.name} has no table {table}; known: {known}")
+        return found
+
+    def feeding(self, target: TableId) -> tuple[ConformSpec, ...]:
+        """The conform specs that feed silver table ``target``."""
+        return tuple(s for s in self.conform if s.target.id == target)
+
+    def bronze_of(self, spec: ConformSpec) -> TableSpec:
+        return next(t for t in self.bronze if t.id == spec.source)
+
+    def app(self, step: str) -> str:
+        """The marker name this pipeline's ``step`` commits its progress under."""
+        return f"lakecore/{self.name}/{step}"
+
+    # --- checks -------------------------------------------------------------------------------
+
+    def _check_bronze(self) -> None:
+        for table in self.bronze:
+            missing = [c for c in BRONZE_PROGRESS_COLUMNS if not table.has_column(c)]
+            if table.id.layer is not Layer.BRONZE or missing:
+                raise ConfigurationError(
+                    f"{self.name}: landing table {table.id} must be in bronze with columns "
+                    f"{', '.join(BRONZE_PROGRESS_COLUMNS)} (missing {missing})"
+                )
+
+    def _check_silver(self) -> None:
+        bronze = {t.id for t in self.bronze}
+        for spec in self.conform:
+            if spec.source not in bronze:
+                raise ConfigurationError(
+                    f"{self.name}: {spec.target.id} is fed from {spec.source}, "
+                    "which no landing dataset fills"
+                )
+        for table in self.silver:
+            merge = self.merges.get(table.id)
+            if merge is None:
+                raise ConfigurationError(f"{self.name}: no merge spec for {table.id}")
+            unknown = [c for c in (*merge.keys, *merge.version) if not table.has_column(c)]
+            if unknown:
+                raise ConfigurationError(
+                    f"{self.name}: the merge into {table.id} names unknown columns {unknown}"
+                )
+        missing = [c for c in QUARANTINE_COLUMNS if not self.quarantine.has_column(c)]
+        if missing:
+            raise ConfigurationError(
+                f"{self.name}: quarantine table {self.quarantine.id} lacks columns {missing}"
+            )
+
+    def _check_gold(self) -> None:
+        if self.gold is None:
+            return
+        silver = {t.id for t in self.silver}
+        for table in self.gold.inputs:
+            if table.id not in silver:
+                raise ConfigurationError(
+                    f"{self.name}: the gold transform reads {table.id}, "
+                    "which the pipeline does not declare as a silver table"
+                )
+        for table in self.gold.outputs:
+            if table.id.layer is not Layer.GOLD:
+                raise ConfigurationError(f"{self.name}: gold output {table.id} is not in gold")
+
+    def _check_suites(self) -> None:
+        tables = self.tables_by_id
+        for table_id, suite in self.suites.items():
+            table = tables.get(table_id)
+            if table is None:
+                raise ConfigurationError(
+                    f"{self.name}: a rule suite names {table_id}, which the pipeline does not declare"
+                )
+            suite.validate(table, tables)
