@@ -27,13 +27,13 @@ from adapters.spark.quality import SparkGate
 from adapters.spark.session import local_session
 from bench import handwritten
 from bench.report import replace_section
-from lakecore import lakehouse as lh
 from lakecore.daily import run_daily
 from lakecore.gate import Gate
-from lakecore.generate import GenerateOptions, generate
 from lakecore.ports import RunContext
 from lakecore.rules import RuleSuite
 from lakecore.schema import TableId
+from pipelines import orders as lh
+from pipelines.orders.generate import GenerateOptions, generate
 
 DAY = date(2026, 11, 27)
 TARGET = 1.15

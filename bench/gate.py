@@ -28,7 +28,6 @@ from adapters.spark.quality import SparkGate
 from adapters.spark.session import local_session
 from adapters.spark.types import spark_schema
 from bench.report import replace_section
-from lakecore import lakehouse as lh
 from lakecore.quality import GateContext, judge
 from lakecore.rules import (
     Freshness,
@@ -41,6 +40,7 @@ from lakecore.rules import (
     Unique,
     rule_columns,
 )
+from pipelines import orders as lh
 
 DAY = date(2026, 11, 27)
 CURRENCIES = ("USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "SEK")

@@ -17,9 +17,8 @@ from entrypoints.containers import Container
 from entrypoints.runner import EXIT_OK, guarded, new_run, progress, running
 from entrypoints.settings import Settings
 from lakecore.errors import ConfigurationError
-from lakecore.generate import GenerateOptions, Manifest, generate
-from lakecore.lakehouse import TABLES
 from lakecore.schema import TableId
+from pipelines.orders.generate import GenerateOptions, Manifest, generate
 
 DEMO_MARKER = ".lakecore-demo"
 
@@ -111,7 +110,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         progress("demo.summarising")
         store, engine = c.store(), c.engine()
         text = summary.render(
-            summary.table_counts(store, engine),
+            summary.table_counts(store, engine, c.pipeline().tables),
             summary.quarantine_reasons(store, engine),
             summary.sample_query(c.spark(), store),
         )
@@ -133,12 +132,9 @@ def _reset_demo_dir(workdir: Path) -> None:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    table_id = TableId.parse(args.table)
-    spec = next((t for t in TABLES if t.id == table_id), None)
-    if spec is None:
-        known = ", ".join(str(t.id) for t in TABLES)
-        raise ConfigurationError(f"unknown table {args.table!r}; known tables: {known}")
-    with running(Container(), "show") as c:
+    container = Container()
+    spec = container.pipeline().table(TableId.parse(args.table))
+    with running(container, "show") as c:
         frame = c.store().read(spec, version=args.version)
         frame.show(args.limit, truncate=False)
     return EXIT_OK

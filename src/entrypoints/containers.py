@@ -14,8 +14,8 @@ from adapters.spark.landing import SparkFileLanding
 from adapters.spark.quality import SparkGate
 from adapters.spark.session import cluster_session, local_session
 from entrypoints import logs
+from entrypoints.pipelines import load_pipeline
 from entrypoints.settings import Environment, GateExecutor, Settings
-from lakecore import lakehouse as lh
 from lakecore.errors import ConfigurationError
 from lakecore.gate import Gate
 from lakecore.ports import QualityGate
@@ -55,7 +55,7 @@ class Container(containers.DeclarativeContainer):
     settings = providers.Singleton(Settings)
 
     # The pipeline a run executes: the orders lakehouse unless told otherwise.
-    pipeline = providers.Object(lh.PIPELINE)
+    pipeline = providers.Singleton(load_pipeline, settings.provided.pipeline)
 
     # Every log line masks these values; the SecretStore adapters add the secrets they fetch.
     secret_values = providers.Singleton(logs.SecretValues)

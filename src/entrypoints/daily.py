@@ -9,6 +9,7 @@ from pathlib import Path
 from entrypoints import quality
 from entrypoints.containers import Container
 from entrypoints.runner import EXIT_OK, guarded, new_run, progress, running
+from entrypoints.settings import Settings
 from lakecore.daily import DailyReport, run_daily
 from lakecore.errors import SourceNotFound
 from lakecore.ports import RunContext
@@ -66,11 +67,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--date", type=date.fromisoformat, help="processing date (default: today, UTC)"
     )
+    parser.add_argument(
+        "--pipeline",
+        metavar="MODULE:ATTRIBUTE",
+        help="the lakecore.Pipeline to run (default: LAKECORE_PIPELINE, the orders lakehouse)",
+    )
 
 
 def command(args: argparse.Namespace) -> int:
+    container = Container()
+    if args.pipeline:
+        container.settings.override(Settings().model_copy(update={"pipeline": args.pipeline}))
     with quality.printing_failures():
-        report = run(Container(), args.landing, args.date)
+        report = run(container, args.landing, args.date)
     print_report(report)
     return EXIT_OK
 

@@ -10,9 +10,9 @@ from pathlib import Path
 from entrypoints.containers import Container
 from entrypoints.runner import EXIT_OK, new_run, progress, running
 from entrypoints.settings import GateExecutor, Settings
-from lakecore import lakehouse as lh
 from lakecore.errors import ConfigurationError, TableNotFound
 from lakecore.gate import GateFailed, check_stored, enforce
+from lakecore.pipeline import Pipeline
 from lakecore.quality import QualityReport
 from lakecore.schema import TableId, TableSpec
 
@@ -63,7 +63,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def command(args: argparse.Namespace) -> int:
-    table = _table(args.table)
     settings = Settings()
     changes: dict[str, object] = {}
     if args.executor:
@@ -74,6 +73,7 @@ def command(args: argparse.Namespace) -> int:
         changes["gx_docs_dir"] = Path(settings.lake_root) / "gold" / "quality" / "_data_docs"
     container = Container()
     container.settings.override(settings.model_copy(update=changes))
+    table = _table(args.table, container.pipeline())
     report = evaluate(container, table)
     print(render([report]))
     print(f"\nReports: {Path(settings.lake_root) / 'gold' / 'quality' / str(table.id)}")
@@ -97,9 +97,9 @@ def evaluate(container: Container, table: TableSpec) -> QualityReport:
         )  # fmt: skip
 
 
-def _table(text: str) -> TableSpec:
+def _table(text: str, pipeline: Pipeline) -> TableSpec:
     table_id = TableId.parse(text)
-    if table_id not in lh.SUITES:
-        known = ", ".join(str(t) for t in lh.SUITES)
+    if table_id not in pipeline.suites:
+        known = ", ".join(str(t) for t in pipeline.suites)
         raise ConfigurationError(f"no quality suite for {text!r}; tables with suites: {known}")
-    return lh.TABLES_BY_ID[table_id]
+    return pipeline.table(table_id)

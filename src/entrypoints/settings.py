@@ -9,6 +9,9 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+#: The orders lakehouse, the pipeline the command line runs unless told otherwise.
+DEFAULT_PIPELINE = "pipelines.orders:PIPELINE"
+
 
 class Environment(StrEnum):
     LOCAL = "local"
@@ -50,6 +53,8 @@ class Settings(BaseSettings):
     )
 
     env: Environment = Environment.LOCAL
+    #: the pipeline to run, as ``module:attribute`` (the orders lakehouse by default)
+    pipeline: str = DEFAULT_PIPELINE
     lake_root: str = Field(default="./lake", min_length=1)
     jars_dir: Path = Field(default=Path("build/jars"))
     spark_master: str = "local[2]"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pyspark.sql import SparkSession
 
 from adapters.delta.store import DeltaTableStore
 from adapters.spark.engine import SparkEngine
-from lakecore import lakehouse as lh
+from lakecore.schema import TableSpec
+from pipelines import orders as lh
 
 SAMPLE_QUERY = """
 SELECT c.country,
@@ -22,10 +25,10 @@ LIMIT 5
 """.strip()
 
 
-def table_counts(store: DeltaTableStore, engine: SparkEngine) -> dict[str, int | None]:
-    return {
-        str(t.id): engine.count(store.read(t)) if store.exists(t.id) else None for t in lh.TABLES
-    }
+def table_counts(
+    store: DeltaTableStore, engine: SparkEngine, tables: Sequence[TableSpec]
+) -> dict[str, int | None]:
+    return {str(t.id): engine.count(store.read(t)) if store.exists(t.id) else None for t in tables}
 
 
 def quarantine_reasons(store: DeltaTableStore, engine: SparkEngine) -> dict[tuple[str, str], int]:

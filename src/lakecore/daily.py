@@ -179,6 +179,8 @@ class Pending(Generic[F]):
     rejected: F
     incoming: int
     quarantined: int
+    #: what the engine keeps for the conformed parts until the batch is published
+    held: tuple[F, ...] = ()
 
 
 def publish_silver(
@@ -209,14 +211,11 @@ def publish_silver(
             batches, pipeline=pipeline, store=store, engine=engine, gate=gate, run=run,
             progress=progress,
         )  # fmt: skip
-        writes = [
-            w
-            for batch in batches
-            for w in publish(batch, pipeline=pipeline, store=store, run=run, progress=progress)
-        ]
+        writes = publish(batches, pipeline=pipeline, store=store, engine=engine, run=run,
+                         progress=progress)  # fmt: skip
     finally:
-        for batch in batches:
-            engine.release(batch.rejected)
+        for frame in (f for batch in batches for f in batch.held):
+            engine.release(frame)
     return writes, reports
 
 
@@ -247,7 +246,8 @@ def pending(
     rejected = engine.union([p.rejected for p in parts])
     quarantined = engine.count(rejected)
     incoming = engine.count(valid) + quarantined
-    return Pending(table, consumed, valid, rejected, incoming, quarantined)
+    held = tuple(p.rejected for p in parts)
+    return Pending(table, consumed, valid, rejected, incoming, quarantined, held)
 
 
 def audit_silver(
@@ -264,18 +264,20 @@ def audit_silver(
     are), and the share of incoming records quarantined; raise before anything is written."""
     by_table = {b.table.id: b for b in batches}
     versions = {t.id: store.version(t.id) for t in pipeline.silver}
+    judged = [t for t in pipeline.silver if t.id in gate.suites]
+    needed = {t.id for t in judged} | {r for t in judged for r in gate.suites[t.id].references}
     frames: dict[TableId, F] = {}
     for table in pipeline.silver:
         batch = by_table.get(table.id)
+        if table.id not in needed:
+            continue
         if batch is not None:
             frames[table.id] = candidate(table, batch, pipeline=pipeline, store=store,
                                          engine=engine, version=versions[table.id])  # fmt: skip
         elif versions[table.id] is not None:
             frames[table.id] = store.read(table, versions[table.id])
     reports = []
-    for table in pipeline.silver:
-        if table.id not in gate.suites:
-            continue
+    for table in judged:
         if table.id not in frames:
             progress("quality.skipped", table=str(table.id), reason="no data yet")
             continue
@@ -330,23 +332,41 @@ def _quarantine_share(
 
 
 def publish(
-    batch: Pending[F],
+    batches: Sequence[Pending[F]],
     *,
     pipeline: Pipeline,
     store: TableStore[F],
+    engine: Engine[F],
     run: RunContext,
     progress: Progress,
 ) -> list[WriteResult]:
-    table = batch.table
-    where = Slice(within=(("table", (str(table.id),)),), after=(("_batch", batch.consumed),))
-    quarantined = store.replace(pipeline.quarantine, batch.rejected, where)
-    progress("silver.quarantined", table=str(table.id), rows=quarantined.rows_written)
-    merged = store.merge(
-        table, batch.valid, pipeline.merges[table.id], Marker(pipeline.app("silver"), run.batch)
-    )
-    progress("silver.merged", table=str(table.id), inserted=merged.rows_inserted,
-             updated=merged.rows_updated, batch=run.batch)  # fmt: skip
-    return [quarantined, merged]
+    """Quarantine the rejected rows, then MERGE each table's batch with its marker.
+
+    A table's quarantine slice is its rows from batches after the one it last consumed:
+    replacing the slice, rather than appending, makes a repeat after a crash exact. Tables
+    that consumed up to the same batch (the usual case) share one quarantine commit.
+    """
+    writes = []
+    for consumed, group in _by_consumed(batches).items():
+        names = tuple(str(b.table.id) for b in group)
+        where = Slice(within=(("table", names),), after=(("_batch", consumed),))
+        rejected = engine.union([b.rejected for b in group])
+        writes.append(store.replace(pipeline.quarantine, rejected, where))
+        progress("silver.quarantined", tables=list(names), rows=writes[-1].rows_written)
+    for batch in batches:
+        marker = Marker(pipeline.app("silver"), run.batch)
+        merged = store.merge(batch.table, batch.valid, pipeline.merges[batch.table.id], marker)
+        progress("silver.merged", table=str(batch.table.id), inserted=merged.rows_inserted,
+                 updated=merged.rows_updated, batch=run.batch)  # fmt: skip
+        writes.append(merged)
+    return writes
+
+
+def _by_consumed(batches: Sequence[Pending[F]]) -> dict[int, list[Pending[F]]]:
+    groups: dict[int, list[Pending[F]]] = {}
+    for batch in batches:
+        groups.setdefault(batch.consumed, []).append(batch)
+    return groups
 
 
 # --- silver -> gold ---------------------------------------------------------------------------

@@ -112,7 +112,9 @@ class Pipeline:
         found = self.tables_by_id.get(table)
         if found is None:
             known = ", ".join(str(t.id) for t in self.tables)
-            raise ConfigurationError(f"pipeline {self.name} has no table {table}; known: {known}")
+            raise ConfigurationError(
+                f"unknown table {str(table)!r} in pipeline {self.name}; known tables: {known}"
+            )
         return found
 
     def feeding(self, target: TableId) -> tuple[ConformSpec, ...]:

@@ -20,11 +20,11 @@ from adapters.memory import (
 from adapters.spark.engine import SparkEngine
 from adapters.spark.landing import SparkFileLanding
 from adapters.spark.quality import SparkGate
-from lakecore import lakehouse as lh
 from lakecore.daily import run_daily
 from lakecore.gate import Gate
-from lakecore.generate import GenerateOptions, generate
 from lakecore.ports import RunContext
+from pipelines import orders as lh
+from pipelines.orders.generate import GenerateOptions, generate
 
 pytestmark = pytest.mark.spark
 DAY = date(2026, 11, 27)

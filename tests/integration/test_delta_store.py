@@ -6,8 +6,8 @@ import pytest
 from pyspark.sql import SparkSession
 
 from adapters.delta.store import DeltaTableStore
-from lakecore import lakehouse as lh
 from lakecore.errors import LakeNotWritable, TableNotFound
+from pipelines import orders as lh
 
 pytestmark = pytest.mark.spark
 

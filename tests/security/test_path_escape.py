@@ -15,9 +15,9 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from adapters.delta.store import DeltaTableStore
-from lakecore import lakehouse as lh
 from lakecore.errors import ConfigurationError
 from lakecore.schema import Layer, TableId
+from pipelines import orders as lh
 
 ESCAPES = [
     "", ".", "silver", "silver.", ".orders", "silver..", "silver...",

@@ -11,13 +11,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.delta.store import match_condition, newer_condition
+from adapters.delta.store import match_condition, newer_condition, slice_sql, sql_string
 from adapters.spark.types import quote
 from entrypoints import cli, daily
-from lakecore import lakehouse as lh
 from lakecore.errors import ConfigurationError
 from lakecore.merge import MergeSpec
+from lakecore.ports import Slice
 from lakecore.schema import Column, Layer, TableId, TableSpec
+from pipelines import orders as lh
 
 QUOTED = re.compile(r"`(?:[^`]|``)*`")
 INJECTED_DATE = "2024-01-01' OR '1'='1"
@@ -65,9 +66,7 @@ def test_the_lakehouse_merges_quote_every_name() -> None:
     assert match_condition(orders) == (
         "t.`order_id` <=> s.`order_id` AND t.`event_ts` <=> s.`event_ts`"
     )
-    # "table" is a reserved word: unquoted, this condition would not even parse.
-    assert match_condition(lh.QUARANTINE_ONCE).startswith("t.`table` <=> s.`table` AND")
-    for spec in (*lh.SILVER_MERGE.values(), lh.QUARANTINE_ONCE):
+    for spec in lh.SILVER_MERGE.values():
         assert QUOTED.sub("ID", match_condition(spec)) == _skeleton_of_match(len(spec.keys))
         if spec.version:
             assert QUOTED.sub("ID", newer_condition(spec)) == _skeleton_of_newer(len(spec.version))
@@ -124,3 +123,12 @@ def test_show_refuses_a_hostile_table_before_starting_anything(
     monkeypatch.setenv("LAKECORE_JARS_DIR", str(tmp_path))  # no jars: Spark could not start
     assert cli.main(["show", "gold.fact_orders; DROP TABLE gold.dim_fx"]) == 2
     assert "invalid table name" in capsys.readouterr().err
+
+
+def test_a_quarantine_slice_quotes_names_and_escapes_values() -> None:
+    # "table" is a reserved word: unquoted, this predicate would not even parse.
+    where = Slice(within=(("table", ("silver.orders", "x') OR ('1'='1")),), after=(("_batch", 3),))
+    assert slice_sql(where) == (
+        "`table` IN ('silver.orders', 'x\\') OR (\\'1\\'=\\'1') AND `_batch` > 3"
+    )
+    assert sql_string("a\\'b") == "'a\\\\\\'b'"

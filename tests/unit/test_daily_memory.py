@@ -14,12 +14,12 @@ from adapters.memory import (
     InMemoryTableStore,
     LocalFileLanding,
 )
-from lakecore import lakehouse as lh
 from lakecore.daily import run_daily
 from lakecore.errors import SourceNotFound
 from lakecore.gate import Gate
-from lakecore.generate import GenerateOptions, generate
 from lakecore.ports import RunContext
+from pipelines import orders as lh
+from pipelines.orders.generate import GenerateOptions, generate
 
 DAY = date(2026, 11, 27)
 

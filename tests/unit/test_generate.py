@@ -1,4 +1,4 @@
-"""``lakecore.generate``: layout, determinism, clean data, and defects the manifest counts.
+"""``pipelines.orders.generate``: layout, determinism, clean data, and defects the manifest counts.
 
 The files are re-read here the way the landing readers read them (one line per record, CSV
 lines parsed one at a time), and every defect is re-counted from the files alone.
@@ -22,9 +22,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lakecore import lakehouse
 from lakecore.conform import conform_record, payload_fields
-from lakecore.generate import (
+from pipelines import orders as lakehouse
+from pipelines.orders.generate import (
     DATASET_FOLDERS,
     DEFECT_KINDS,
     FX_CURRENCIES,

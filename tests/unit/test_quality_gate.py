@@ -22,14 +22,14 @@ from adapters.memory import (
     InMemoryTableStore,
     LocalFileLanding,
 )
-from lakecore import lakehouse as lh
 from lakecore.daily import DailyReport, run_daily
 from lakecore.errors import ConfigurationError, QualityGateFailed
 from lakecore.gate import Gate, GateFailed
-from lakecore.generate import GenerateOptions, generate
 from lakecore.ports import ReportStore, RunContext
 from lakecore.rules import NotNull, Pattern, Range, Rule, RuleSuite
 from lakecore.schema import TableSpec
+from pipelines import orders as lh
+from pipelines.orders.generate import GenerateOptions, generate
 
 DAY = date(2026, 11, 27)
 Row = dict[str, Any]

@@ -5,7 +5,6 @@ leaves it. A stateful test interleaves new landing days, runs and crashes."""
 from __future__ import annotations
 
 import contextlib
-import json
 import shutil
 from collections import Counter
 from datetime import date, datetime, timedelta
@@ -16,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from tests.contracts.lake_content import Content, lake_content
 
 from adapters.memory import (
     InMemoryEngine,
@@ -25,16 +25,14 @@ from adapters.memory import (
     LocalFileLanding,
 )
 from adapters.memory.faults import CrashingTableStore, SimulatedCrash
-from lakecore import lakehouse as lh
 from lakecore.daily import DailyReport, run_daily
 from lakecore.errors import QualityGateFailed
 from lakecore.gate import Gate
-from lakecore.generate import GenerateOptions, generate
 from lakecore.ports import RunContext, TableStore
-from lakecore.schema import is_lineage
+from pipelines import orders as lh
+from pipelines.orders.generate import GenerateOptions, generate
 
 DAY = date(2026, 11, 27)
-Snapshot = dict[str, Counter[tuple[Any, ...]]]
 
 
 def _day(root: Path, day: date, *, rows: int = 300, seed: int = 1, dirty: float = 0.05) -> Path:
@@ -63,31 +61,8 @@ def _run(
     )
 
 
-def snapshot(store: InMemoryTableStore) -> Snapshot:
-    """Every table's content as a multiset of rows, without the columns that only say when
-    and by which run a row was written. Bronze keeps its file names and checksums: a file
-    ingested twice, or never, shows."""
-    out: Snapshot = {}
-    for table in lh.PIPELINE.tables:
-        if not store.exists(table.id):
-            continue
-        keep = [
-            c
-            for c in table.column_names
-            if not is_lineage(c) or c in ("_source_file", "_source_checksum", "_corrupt_record")
-        ]
-        out[str(table.id)] = Counter(
-            tuple(repr(_comparable(c, row.get(c))) for c in keep) for row in store.read(table)
-        )
-    return out
-
-
-def _comparable(column: str, value: Any) -> Any:
-    """A quarantined gold row's record names the run that brought it: not content."""
-    if column != "record" or not isinstance(value, str):
-        return value
-    record = json.loads(value)
-    return sorted((k, v) for k, v in record.items() if k not in ("_run_id", "_ingested_at"))
+def snapshot(store: InMemoryTableStore) -> Content:
+    return lake_content(lh.PIPELINE, lambda t: store.exists(t.id), store.read)
 
 
 def _writes_of(landing: Path, store: InMemoryTableStore, day: date) -> int:
@@ -105,7 +80,7 @@ def two_days(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return first, both
 
 
-def _reference(two_days: tuple[Path, Path]) -> tuple[InMemoryTableStore, Snapshot]:
+def _reference(two_days: tuple[Path, Path]) -> tuple[InMemoryTableStore, Content]:
     first, both = two_days
     store = InMemoryTableStore()
     _run(first, store, DAY)
@@ -121,7 +96,9 @@ def test_a_run_killed_after_any_write_is_repaired_by_running_again(
     reference, after_first = _reference(two_days)
     expected = snapshot(reference)
     writes = _writes_of(first, InMemoryTableStore(), DAY)
-    assert writes >= 15  # bronze appends, quarantine slices and merges, gold writes
+    # each bronze append, one quarantine slice, each silver MERGE, gold's slice, each gold table
+    pipe = lh.PIPELINE
+    assert writes == len(pipe.bronze) + 1 + len(pipe.silver) + 1 + len(pipe.gold_tables)
     for crash_after in range(1, writes + 1):
         store = InMemoryTableStore()
         with pytest.raises(SimulatedCrash):

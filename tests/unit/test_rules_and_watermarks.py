@@ -8,12 +8,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters.memory import InMemoryStateStore
-from lakecore import lakehouse as lh
 from lakecore.conform import conform_record, parse
 from lakecore.errors import ConfigurationError
 from lakecore.rules import InSet, NotNull, Pattern, Range, RuleSuite, Unique, violates
 from lakecore.schema import TIMESTAMP, TableId, decimal
 from lakecore.watermark import Watermark
+from pipelines import orders as lh
 
 
 @pytest.mark.parametrize(

@@ -260,11 +260,11 @@ class _Run:
     # randomness: text seeds are hashed with SHA-512 by ``random``, never with ``hash()``
     def rng(self, part: str) -> random.Random:
         """A generator for this seed, business date and ``part``."""
-        return random.Random(f"lakecore.generate:{self.seed}:{self.bd.isoformat()}:{part}")
+        return random.Random(f"pipelines.orders.generate:{self.seed}:{self.bd.isoformat()}:{part}")
 
     def static_rng(self, part: str) -> random.Random:
         """A generator for this seed and ``part``, the same on every business date."""
-        return random.Random(f"lakecore.generate:{self.seed}:{part}")
+        return random.Random(f"pipelines.orders.generate:{self.seed}:{part}")
 
     def count(self, dataset: str, records: int, found: Mapping[str, int]) -> None:
         self.counts[dataset] = records
@@ -723,7 +723,7 @@ class _Orders:
 
 def _catalogue() -> tuple[tuple[int, ...], tuple[int, ...]]:
     """SKU codes and unit prices in cents (1.00 .. 500.00, most of them cheap)."""
-    rng = random.Random("lakecore.generate:catalogue")
+    rng = random.Random("pipelines.orders.generate:catalogue")
     codes = tuple(rng.sample(range(10_000, 100_000), _SKUS))
     prices = []
     for _ in range(_SKUS):
@@ -992,7 +992,7 @@ def _fx_walk(seed: int, dates: Sequence[date]) -> dict[tuple[date, str], str]:
     last = max(wanted)
     rates: dict[tuple[date, str], str] = {}
     for ccy, base in FX_CURRENCIES.items():
-        walk = random.Random(f"lakecore.generate:{seed}:fx:{ccy}")
+        walk = random.Random(f"pipelines.orders.generate:{seed}:fx:{ccy}")
         drift = 0.0
         for day in range(_FX_ANCHOR.toordinal(), last + 1):
             if day in wanted:

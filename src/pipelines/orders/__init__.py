@@ -8,32 +8,35 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TypeVar
 
-from lakecore.conform import ConformSpec, FieldMap
-from lakecore.merge import MergeSpec
-from lakecore.pipeline import GoldOutput, Pipeline
-from lakecore.ports import CurrencyConversion, Engine, LandingDataset, RunContext
-from lakecore.rules import (
-    Freshness,
-    InSet,
-    NotNull,
-    Pattern,
-    Range,
-    RecordRule,
-    ReferenceExists,
-    RuleSuite,
-    Severity,
-    Unique,
-    VolumeChange,
-)
-from lakecore.schema import (
+from lakecore import (
     BOOLEAN,
     DATE,
     LONG,
     TIMESTAMP,
     Column,
+    ConformSpec,
+    CurrencyConversion,
+    Engine,
+    FieldMap,
+    Freshness,
+    GoldOutput,
+    InSet,
+    LandingDataset,
     Layer,
+    MergeSpec,
+    NotNull,
+    Pattern,
+    Pipeline,
+    Range,
+    RecordRule,
+    ReferenceExists,
+    RuleSuite,
+    RunContext,
+    Severity,
     TableId,
     TableSpec,
+    Unique,
+    VolumeChange,
     decimal,
 )
 

@@ -1,0 +1,130 @@
+"""SIGKILL a real ``lakecore run daily`` (Python driver and its JVM, the whole process group)
+at several moments, run the day again, and compare every table with an uninterrupted run."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from pyspark.sql import SparkSession
+from tests.contracts.lake_content import Content, lake_content
+
+from adapters.delta.store import DeltaTableStore
+from adapters.memory.quality import InMemoryReportStore
+from adapters.spark.engine import SparkEngine
+from adapters.spark.landing import SparkFileLanding
+from adapters.spark.quality import SparkGate
+from lakecore.daily import run_daily
+from lakecore.gate import Gate
+from lakecore.ports import RunContext
+from pipelines import orders as lh
+from pipelines.orders.generate import GenerateOptions, generate
+
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
+
+DAY = date(2026, 11, 27)
+REPO = Path(__file__).resolve().parents[2]
+LAKECORE = Path(sys.executable).with_name("lakecore")
+
+#: (progress event, how many of them to wait for): the kill lands while the run goes on.
+KILL_POINTS = [
+    ("bronze.appended", 2),  # in the middle of ingestion
+    ("silver.quarantined", 1),  # quarantine written, the MERGEs not (or some)
+    ("silver.merged", 2),  # some silver tables consumed their batch, others not
+    ("gold.quarantined", 1),  # silver done, gold not yet written
+    ("gold.written", 2),  # some gold tables rebuilt, others not
+]
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("landing")
+    generate(GenerateOptions(out, 2_000, seed=11, dirty=0.02, business_date=DAY))
+    return out
+
+
+def _run_in_process(spark: SparkSession, landing: Path, lake: Path, n: int) -> None:
+    now = datetime.now(UTC).replace(tzinfo=None)
+    run_daily(
+        pipeline=lh.PIPELINE,
+        landing=SparkFileLanding(spark, landing),
+        store=DeltaTableStore(spark, str(lake)),
+        engine=SparkEngine(spark),
+        gate=Gate(SparkGate(), InMemoryReportStore(), lh.SUITES, quarantine_threshold=1.0),
+        run=RunContext(f"rerun-{n}", DAY, now),
+        progress=lambda step, **facts: None,
+    )
+
+
+def content(spark: SparkSession, lake: Path) -> Content:
+    store = DeltaTableStore(spark, str(lake))
+    return lake_content(
+        lh.PIPELINE,
+        lambda t: store.exists(t.id),
+        lambda t: [row.asDict() for row in store.read(t).collect()],
+    )
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(
+    spark: SparkSession, landing: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Content:
+    lake = tmp_path_factory.mktemp("reference") / "lake"
+    _run_in_process(spark, landing, lake, 0)
+    return content(spark, lake)
+
+
+def _events(stream: Iterator[str]) -> Iterator[str]:
+    for line in stream:
+        try:
+            yield json.loads(line).get("event", "")
+        except ValueError:
+            continue  # the JVM's own lines
+
+
+def kill_at(landing: Path, lake: Path, event: str, occurrence: int) -> int:
+    """Start the CLI; SIGKILL its process group at the ``occurrence``-th ``event``."""
+    env = {
+        **os.environ,
+        "LAKECORE_LAKE_ROOT": str(lake),
+        "LAKECORE_LOG_FORMAT": "json",
+        "LAKECORE_QUARANTINE_THRESHOLD": "1.0",
+        "LAKECORE_JARS_DIR": str(REPO / "build" / "jars"),
+        "SPARK_LOCAL_IP": "127.0.0.1",
+    }
+    command = [str(LAKECORE), "run", "daily", "--landing", str(landing), "--date", str(DAY)]
+    with subprocess.Popen(
+        command, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+        start_new_session=True,
+    ) as proc:  # fmt: skip
+        assert proc.stderr is not None
+        seen = 0
+        for name in _events(proc.stderr):
+            seen += name == event
+            if seen == occurrence:
+                os.killpg(proc.pid, signal.SIGKILL)
+                break
+        return proc.wait(timeout=120)
+
+
+@pytest.mark.parametrize(("event", "occurrence"), KILL_POINTS)
+def test_a_killed_run_is_repaired_by_running_again(
+    spark: SparkSession,
+    landing: Path,
+    uninterrupted: Content,
+    tmp_path: Path,
+    event: str,
+    occurrence: int,
+) -> None:
+    lake = tmp_path / "lake"
+    code = kill_at(landing, lake, event, occurrence)
+    assert code == -signal.SIGKILL, f"the run ended by itself ({code}) before {event} #{occurrence}"
+    _run_in_process(spark, landing, lake, 1)
+    assert content(spark, lake) == uninterrupted
