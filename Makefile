@@ -7,10 +7,12 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 JARS    := build/jars
 export SPARK_LOCAL_IP := 127.0.0.1
+# This checkout's commands use the jars `make jars` fetched (elsewhere Spark fetches them).
+export LAKECORE_JARS_DIR := $(CURDIR)/$(JARS)
 export TZ := UTC
 export PYTHONHASHSEED := 0
 
-.PHONY: help setup jars demo test lint types imports unit integration infra security bench clean
+.PHONY: help setup jars demo test lint types imports unit integration examples example-fresh infra security bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -19,8 +21,8 @@ $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade uv
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[spark,gx,dev]'
+$(VENV)/.installed: pyproject.toml examples/sensors/pyproject.toml | $(BIN)/uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[spark,gx,dev]' -e examples/sensors
 	@touch $@
 
 $(JARS)/.fetched: jars/pom.xml
@@ -37,8 +39,8 @@ demo: setup ## generate data, run the daily pipeline locally, print the summary
 	$(BIN)/lakecore demo
 
 lint: setup ## ruff lint and format check
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff format --check src tests bench examples
 
 types: setup ## mypy (strict on the core and the memory adapters)
 	$(BIN)/mypy
@@ -52,6 +54,12 @@ unit: setup ## fast tests on the in-memory adapters
 integration: setup ## tests on local Spark + Delta
 	$(BIN)/pytest tests/integration -q
 
+examples: setup ## the example pipeline's own tests (memory, Spark + Delta, the CLI)
+	cd examples/sensors && $(CURDIR)/$(BIN)/pytest -q -o lakecore_jars_dir=$(CURDIR)/$(JARS)
+
+example-fresh: ## the example in a new virtualenv with pip, outside the Makefile's setup
+	bash examples/sensors/check-fresh-venv.sh
+
 infra: setup ## terraform fmt/validate (when terraform is here), checkov, HCL policy tests
 	bash infra/terraform/check.sh
 	bash infra/checkov/run.sh $(CURDIR)/.venv-checkov
@@ -63,7 +71,7 @@ security: setup ## bandit, detect-secrets, security tests
 	    $$(git ls-files --cached --others --exclude-standard)
 	$(BIN)/pytest tests/security -q
 
-test: lint types imports unit integration infra security ## everything CI runs
+test: lint types imports unit integration examples example-fresh infra security ## everything CI runs
 
 BENCH_ROWS ?= 1000000
 GATE_ROWS ?= 10000000

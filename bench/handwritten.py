@@ -123,7 +123,8 @@ def ingest(spark, landing, lake, source, proc_date, run_id, started):  # type: i
     else:
         df = reader.json(files)
     df = df.withColumns({
-        "_source_file": F.url_decode(F.input_file_name()).substr(6, 1 << 20),
+        # "file:/x" or "file:///x" -> "/x", as the listing above names the files
+        "_source_file": F.regexp_replace(F.url_decode(F.input_file_name()), "^file:/+", "/"),
         "_source": F.lit(name), "_run_id": F.lit(run_id),
         "_ingested_at": F.lit(started), "_proc_date": F.lit(proc_date),
     })  # fmt: skip

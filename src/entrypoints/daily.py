@@ -19,6 +19,7 @@ def run(container: Container, landing: Path, proc_date: date | None = None) -> D
     """Start the container, run one day, shut down."""
     if not landing.is_dir():
         raise SourceNotFound(f"landing folder {landing} does not exist")
+    container.pipeline()  # a definition that does not hold fails here, before Spark starts
     context = new_run(proc_date)
     with running(container, "daily", context) as started:
         return execute(started, landing, context)

@@ -56,7 +56,8 @@ class Settings(BaseSettings):
     #: the pipeline to run, as ``module:attribute`` (the orders lakehouse by default)
     pipeline: str = DEFAULT_PIPELINE
     lake_root: str = Field(default="./lake", min_length=1)
-    jars_dir: Path = Field(default=Path("build/jars"))
+    #: a folder of JVM jars for local Spark; unset, Spark fetches them into ~/.ivy2 once
+    jars_dir: Path | None = None
     spark_master: str = "local[2]"
     spark_shuffle_partitions: int = Field(default=8, ge=1)
     spark_ui: bool = False

@@ -6,7 +6,7 @@ Expectations or a DI framework; adapters live in the ``adapters`` package, wirin
 ``entrypoints``. Everything a pipeline author needs is importable from here.
 """
 
-from lakecore.conform import ConformSpec, FieldMap
+from lakecore.conform import ConformSpec, FieldMap, conform_record
 from lakecore.daily import DailyReport, FileIntake, run_daily
 from lakecore.errors import (
     CommitConflict,
@@ -21,8 +21,16 @@ from lakecore.errors import (
     TransientError,
 )
 from lakecore.gate import Gate
-from lakecore.merge import MergeSpec
-from lakecore.pipeline import GoldOutput, GoldTransform, Pipeline
+from lakecore.merge import MergeSpec, dedupe
+from lakecore.pipeline import (
+    BRONZE_LINEAGE,
+    SILVER_LINEAGE,
+    GoldOutput,
+    GoldTransform,
+    Pipeline,
+    landing_dataset,
+    quarantine_table,
+)
 from lakecore.ports import (
     Conformed,
     CurrencyConversion,
@@ -35,6 +43,7 @@ from lakecore.ports import (
     TableStore,
     WriteResult,
 )
+from lakecore.relational import Aggregate, Function, JoinKind
 from lakecore.rules import (
     Freshness,
     InSet,
@@ -66,11 +75,14 @@ from lakecore.watermark import Watermark
 
 __all__ = [
     "BOOLEAN",
+    "BRONZE_LINEAGE",
     "DATE",
     "DOUBLE",
     "LONG",
+    "SILVER_LINEAGE",
     "STRING",
     "TIMESTAMP",
+    "Aggregate",
     "Column",
     "CommitConflict",
     "ConfigurationError",
@@ -83,10 +95,12 @@ __all__ = [
     "FieldMap",
     "FileIntake",
     "Freshness",
+    "Function",
     "Gate",
     "GoldOutput",
     "GoldTransform",
     "InSet",
+    "JoinKind",
     "LakeNotWritable",
     "LakecoreError",
     "LandingDataset",
@@ -117,7 +131,11 @@ __all__ = [
     "VolumeChange",
     "Watermark",
     "WriteResult",
+    "conform_record",
     "decimal",
+    "dedupe",
+    "landing_dataset",
+    "quarantine_table",
     "run_daily",
 ]
 __version__ = "0.1.0"

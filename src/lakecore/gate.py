@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Generic
 
-from lakecore.errors import ConfigurationError, QualityGateFailed
+from lakecore.errors import QualityGateFailed
 from lakecore.ports import (
     Engine,
     F,
@@ -30,7 +30,7 @@ from lakecore.quality import (
     describe_failures,
     judge,
 )
-from lakecore.rules import RuleSuite, VolumeChange
+from lakecore.rules import RuleSuite, VolumeChange, validate_suites
 from lakecore.schema import TableId, TableSpec
 
 
@@ -49,13 +49,7 @@ class Gate(Generic[F]):
 
         Raises ``ConfigurationError`` naming the first suite that does not fit.
         """
-        for table, suite in self.suites.items():
-            spec = tables.get(table)
-            if spec is None:
-                raise ConfigurationError(
-                    f"a rule suite names {table}, which the pipeline does not declare"
-                )
-            suite.validate(spec, tables)
+        validate_suites(self.suites, tables)
 
 
 class GateFailed(QualityGateFailed):

@@ -18,8 +18,8 @@ from lakecore.conform import ConformSpec
 from lakecore.errors import ConfigurationError
 from lakecore.merge import MergeSpec
 from lakecore.ports import Engine, LandingDataset, RunContext
-from lakecore.rules import RuleSuite
-from lakecore.schema import Layer, TableId, TableSpec
+from lakecore.rules import RuleSuite, validate_suites
+from lakecore.schema import DATE, LONG, TIMESTAMP, Column, Layer, TableId, TableSpec
 
 F = TypeVar("F")
 
@@ -28,6 +28,55 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 BRONZE_PROGRESS_COLUMNS = ("_source_file", "_source_checksum", "_batch")
 #: Columns the quarantine table needs: what was rejected, why, and which batch rejected it.
 QUARANTINE_COLUMNS = ("table", "source_table", "reason", "record", "_batch")
+
+
+#: What every bronze row carries besides its landed fields: where and when it came from.
+BRONZE_LINEAGE = (
+    Column("_corrupt_record"),
+    Column("_source_file"),
+    Column("_source_checksum"),
+    Column("_batch", LONG),
+    Column("_source"),
+    Column("_run_id"),
+    Column("_ingested_at", TIMESTAMP),
+    Column("_proc_date", DATE),
+)
+#: The lineage a conformed silver row keeps (``ConformSpec.lineage`` copies these).
+SILVER_LINEAGE = (Column("_source_file"), Column("_run_id"), Column("_ingested_at", TIMESTAMP))
+
+
+def landing_dataset(source: str, obj: str, fmt: str, fields: tuple[str, ...]) -> LandingDataset:
+    """Landing files under ``<landing>/<source>/<obj>/`` (``jsonl`` or ``csv``) and the
+    bronze table ``bronze.<source>_<obj>`` they append to: every field as text, plus
+    ``BRONZE_LINEAGE``, partitioned by the processing date."""
+    spec = TableSpec(
+        TableId(Layer.BRONZE, f"{source}_{obj}"),
+        columns=(*(Column(f) for f in fields), *BRONZE_LINEAGE),
+        partition_by=("_proc_date",),
+        description=f"Raw {source} {obj} records as landed, append-only.",
+    )
+    return LandingDataset(source, obj, fmt, fields, spec)
+
+
+def quarantine_table(name: str = "quarantine") -> TableSpec:
+    """A silver table for rejected records: which table refused them, from where, why, and
+    the raw record as JSON."""
+    return TableSpec(
+        TableId(Layer.SILVER, name),
+        columns=(
+            Column("table"),
+            Column("source_table"),
+            Column("reason"),
+            Column("record"),
+            Column("_source_file"),
+            Column("_run_id"),
+            Column("_batch", LONG),
+            Column("_proc_date", DATE),
+            Column("_quarantined_at", TIMESTAMP),
+        ),
+        partition_by=("_proc_date",),
+        description="Records that could not be conformed or broke a record-level rule, with why.",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,11 +226,4 @@ class Pipeline:
                 raise ConfigurationError(f"{self.name}: gold output {table.id} is not in gold")
 
     def _check_suites(self) -> None:
-        tables = self.tables_by_id
-        for table_id, suite in self.suites.items():
-            table = tables.get(table_id)
-            if table is None:
-                raise ConfigurationError(
-                    f"{self.name}: a rule suite names {table_id}, which the pipeline does not declare"
-                )
-            suite.validate(table, tables)
+        validate_suites(self.suites, self.tables_by_id)

@@ -15,6 +15,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from lakecore.conform import ConformSpec
 from lakecore.merge import MergeSpec
 from lakecore.quality import Measurements, QualityReport
+from lakecore.relational import Aggregate, JoinKind
 from lakecore.rules import RuleSuite
 from lakecore.schema import TableId, TableSpec
 from lakecore.watermark import Watermark
@@ -240,6 +241,19 @@ class Engine(Protocol[F]):
     ) -> Conformed[F]: ...
 
     def union(self, frames: Sequence[F]) -> F: ...
+
+    def aggregate(self, frame: F, by: Sequence[str], aggregates: Sequence[Aggregate]) -> F:
+        """One row per ``by`` key with the aggregates (``lakecore.relational``)."""
+        ...
+
+    def join(self, left: F, right: F, on: Sequence[str], how: JoinKind = JoinKind.INNER) -> F:
+        """Rows of both sides equal on ``on`` (nulls never match); ``ConfigurationError``
+        when the sides share another column."""
+        ...
+
+    def with_day(self, frame: F, target: str, timestamp: str) -> F:
+        """Adds ``target``, the UTC date of the ``timestamp`` column."""
+        ...
 
     def count(self, frame: F) -> int: ...
 

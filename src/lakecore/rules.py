@@ -234,6 +234,19 @@ class RuleSuite:
             _validate_shape(self.table, rule)
 
 
+def validate_suites(
+    suites: Mapping[TableId, RuleSuite], tables: Mapping[TableId, TableSpec]
+) -> None:
+    """Every suite names one of ``tables`` and fits it; ``ConfigurationError`` otherwise."""
+    for table, suite in suites.items():
+        spec = tables.get(table)
+        if spec is None:
+            raise ConfigurationError(
+                f"a rule suite names {table}, which the pipeline does not declare"
+            )
+        suite.validate(spec, tables)
+
+
 def _validate_shape(table: TableId, rule: Rule) -> None:
     problem = ""
     if not isinstance(rule.severity, Severity):

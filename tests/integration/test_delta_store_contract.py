@@ -5,10 +5,10 @@ from typing import Any
 
 import pytest
 from pyspark.sql import SparkSession
-from tests.contracts.table_store import TABLE, TableStoreContract
 
 from adapters.delta.store import DeltaTableStore
 from adapters.spark.types import spark_schema
+from lakecore.testing.contracts import TABLE, TableStoreContract
 
 pytestmark = pytest.mark.spark
 

@@ -1,10 +1,12 @@
 """The hard gate through the command line, on local Spark + Delta: a dirty day stops with
-exit 1, prints what failed and leaves gold as it was; ``lakecore dq`` judges one table."""
+exit 1, prints what failed and leaves silver and gold as they were; the same day run again
+with a raised threshold is let through and rebuilds gold; ``lakecore dq`` judges one table."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,18 +18,23 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _lakecore(lake: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _lakecore(
+    lake: Path, *args: str, threshold: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "LAKECORE_LAKE_ROOT": str(lake), "LAKECORE_LOG_FORMAT": "json"}
+    if threshold is not None:
+        env["LAKECORE_QUARANTINE_THRESHOLD"] = threshold
     return subprocess.run(
         [sys.executable, "-m", "entrypoints.cli", *args],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
 
 
-def _gold_versions(lake: Path) -> dict[str, list[str]]:
+def _versions(lake: Path, layer: str) -> dict[str, list[str]]:
+    """Every table's commits: a table no run wrote to has the same list."""
     return {
         table.name: sorted(p.name for p in (table / "_delta_log").glob("*.json"))
-        for table in sorted((lake / "gold").glob("*"))
+        for table in sorted((lake / layer).glob("*"))
         if (table / "_delta_log").exists()
     }
 
@@ -47,18 +54,22 @@ def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return lake
 
 
-def test_a_dirty_day_stops_with_exit_1_and_gold_unchanged(lake: Path, tmp_path: Path) -> None:
+def test_a_dirty_day_stops_with_exit_1_then_passes_with_a_raised_threshold(
+    lake: Path, tmp_path: Path
+) -> None:
     dirty = tmp_path / "dirty"
+    lake = Path(shutil.copytree(lake, tmp_path / "lake"))  # the other tests keep the clean lake
     _lakecore(lake, "generate", "--out", str(dirty), "--rows", "2000", "--dirty", "0.05",
               "--date", "2026-11-27", "--seed", "11")  # fmt: skip
-    before = _gold_versions(lake)
+    silver, gold = _versions(lake, "silver"), _versions(lake, "gold")
     done = _lakecore(lake, "run", "daily", "--landing", str(dirty), "--date", "2026-11-27")
     assert done.returncode == 1, done.stderr[-3000:]
     errors = [line for line in done.stderr.splitlines() if line.startswith("lakecore: error:")]
     assert len(errors) == 1
     assert "quality gate failed: silver.quarantine quarantine_share" in errors[0]
     assert "FAILED  silver.quarantine" in done.stdout
-    assert _gold_versions(lake) == before
+    assert _versions(lake, "silver") == silver  # quarantine included: nothing was published
+    assert _versions(lake, "gold") == gold
     share = json.loads(
         sorted((lake / "gold/quality/silver.quarantine").glob("*.json"))[-1].read_text()
     )
@@ -66,6 +77,21 @@ def test_a_dirty_day_stops_with_exit_1_and_gold_unchanged(lake: Path, tmp_path: 
     (rule,) = share["rules"]
     assert rule["passed"] is False
     assert rule["unexpected"] > 0.01 * share["rows"]
+
+    # The same day again, told to let up to 10% through: no file is new, the held-back
+    # batch is published and gold is rebuilt.
+    again = _lakecore(lake, "run", "daily", "--landing", str(dirty), "--date", "2026-11-27",
+                      threshold="0.10")  # fmt: skip
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "0 new, 0 delivered again with other content, 1 skipped" in again.stdout
+    for layer, before in (("silver", silver), ("gold", gold)):
+        after = _versions(lake, layer)
+        assert all(len(after[t]) > len(before[t]) for t in before), layer
+    share = json.loads(
+        sorted((lake / "gold/quality/silver.quarantine").glob("*.json"))[-1].read_text()
+    )
+    assert share["result"] == "passed"
+    assert share["rules"][0]["rule"] == "quarantine_share(<=10.0%)"
 
 
 def test_dq_judges_one_table_and_writes_its_report(lake: Path) -> None:

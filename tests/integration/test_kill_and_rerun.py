@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from pyspark.sql import SparkSession
-from tests.contracts.lake_content import Content, lake_content
 
 from adapters.delta.store import DeltaTableStore
 from adapters.memory.quality import InMemoryReportStore
@@ -24,6 +23,7 @@ from adapters.spark.quality import SparkGate
 from lakecore.daily import run_daily
 from lakecore.gate import Gate
 from lakecore.ports import RunContext
+from lakecore.testing import Content, lake_content
 from pipelines import orders as lh
 from pipelines.orders.generate import GenerateOptions, generate
 

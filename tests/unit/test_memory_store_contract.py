@@ -3,9 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.contracts.table_store import TABLE, TableStoreContract
 
 from adapters.memory import InMemoryTableStore
+from lakecore.testing.contracts import TABLE, TableStoreContract
 
 
 class TestInMemoryTableStore(TableStoreContract):

@@ -15,7 +15,6 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
-from tests.contracts.lake_content import Content, lake_content
 
 from adapters.memory import (
     InMemoryEngine,
@@ -29,6 +28,7 @@ from lakecore.daily import DailyReport, run_daily
 from lakecore.errors import QualityGateFailed
 from lakecore.gate import Gate
 from lakecore.ports import RunContext, TableStore
+from lakecore.testing import Content, lake_content
 from pipelines import orders as lh
 from pipelines.orders.generate import GenerateOptions, generate
 

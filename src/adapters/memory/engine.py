@@ -11,6 +11,14 @@ from typing import Any
 from lakecore.conform import ConformSpec, conform_record, quarantine_record
 from lakecore.merge import MergeSpec, dedupe, key_of
 from lakecore.ports import Conformed, CurrencyConversion, RunContext
+from lakecore.relational import (
+    Aggregate,
+    JoinKind,
+    aggregate_rows,
+    check_join,
+    day_of,
+    join_rows,
+)
 from lakecore.schema import TableSpec, is_lineage
 
 Rows = list[dict[str, Any]]
@@ -97,6 +105,20 @@ class InMemoryEngine:
 
     def union(self, frames: Sequence[Rows]) -> Rows:
         return [row for frame in frames for row in frame]
+
+    def aggregate(self, frame: Rows, by: Sequence[str], aggregates: Sequence[Aggregate]) -> Rows:
+        return aggregate_rows(frame, by, aggregates)
+
+    def join(
+        self, left: Rows, right: Rows, on: Sequence[str], how: JoinKind = JoinKind.INNER
+    ) -> Rows:
+        if left and right:
+            check_join(list(left[0]), list(right[0]), on)
+        right_columns = list(right[0]) if right else []
+        return join_rows(left, right, on, JoinKind(how), right_columns)
+
+    def with_day(self, frame: Rows, target: str, timestamp: str) -> Rows:
+        return [{**row, target: day_of(row.get(timestamp))} for row in frame]
 
     def count(self, frame: Rows) -> int:
         return len(frame)

@@ -19,6 +19,7 @@ from adapters.spark.types import spark_type
 from lakecore import conform as c
 from lakecore.merge import MergeSpec
 from lakecore.ports import Conformed, CurrencyConversion, RunContext
+from lakecore.relational import Aggregate, Function, JoinKind, check_join
 from lakecore.rules import InSet, NotNull, Pattern, Range, RecordRule
 from lakecore.schema import DataType, Kind, TableSpec, is_lineage
 
@@ -143,6 +144,21 @@ class SparkEngine:
     def union(self, frames: Sequence[DataFrame]) -> DataFrame:
         return reduce(lambda a, b: a.unionByName(b), frames)
 
+    def aggregate(
+        self, frame: DataFrame, by: Sequence[str], aggregates: Sequence[Aggregate]
+    ) -> DataFrame:
+        measures = [_aggregate(a).alias(a.target) for a in aggregates]
+        return frame.groupBy(*(F.col(_q(c)) for c in by)).agg(*measures)
+
+    def join(
+        self, left: DataFrame, right: DataFrame, on: Sequence[str], how: JoinKind = JoinKind.INNER
+    ) -> DataFrame:
+        check_join(left.columns, right.columns, on)
+        return left.join(right, on=list(on), how=JoinKind(how).value)
+
+    def with_day(self, frame: DataFrame, target: str, timestamp: str) -> DataFrame:
+        return frame.withColumn(target, F.to_date(F.col(_q(timestamp))))
+
     def count(self, frame: DataFrame) -> int:
         return frame.count()
 
@@ -185,6 +201,20 @@ def dedupe(
         *(F.min(_q(column)).over(per_key).alias(alias) for alias, column in earliest.items()),
     )
     return ranked.where(F.col(_RANK) == 1).drop(_RANK)
+
+
+_AGGREGATES: dict[Function, Callable[[Column], Column]] = {
+    Function.COUNT: F.count,
+    Function.SUM: F.sum,
+    Function.MIN: F.min,
+    Function.MAX: F.max,
+}
+
+
+def _aggregate(aggregate: Aggregate) -> Column:
+    if aggregate.column is None:
+        return F.count(F.lit(1))
+    return _AGGREGATES[aggregate.function](F.col(_q(aggregate.column)))
 
 
 def _q(column: str) -> str:

@@ -21,6 +21,11 @@ BASE_CONF: Mapping[str, str] = {
     "spark.sql.sources.partitionOverwriteMode": "static",
 }
 
+#: The JVM packages a local session needs, as Maven coordinates. Without a jars folder,
+#: Spark resolves them from Maven Central into the user's Ivy cache (~/.ivy2) once;
+#: ``jars/pom.xml`` declares the same for ``make jars`` (a test keeps the two in step).
+JVM_PACKAGES = ("io.delta:delta-spark_2.12:3.3.2",)
+
 #: The driver JVM's logging: warnings and errors, without start-up notices.
 LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
 
@@ -46,31 +51,43 @@ def local_jars(jars_dir: Path) -> list[str]:
     jars = sorted(jars_dir.glob("*.jar"))
     if not jars:
         raise ConfigurationError(
-            f"no JVM jars in {jars_dir}: run `make jars` (it fetches them from Maven Central)"
+            f"no JVM jars in {jars_dir}: run `make jars` (it fetches them from Maven Central), "
+            "or unset LAKECORE_JARS_DIR to let Spark fetch them"
         )
     return [str(j.resolve()) for j in jars]
+
+
+def jar_settings(jars_dir: Path | None) -> dict[str, str]:
+    """Where the JVM jars come from: a folder (offline, pinned), or Maven Central through
+    Spark's own resolver into the user's Ivy cache, whatever folder the user stands in."""
+    if jars_dir is None:
+        return {"spark.jars.packages": ",".join(JVM_PACKAGES)}
+    jars = local_jars(jars_dir)
+    return {
+        "spark.jars": ",".join(jars),
+        # The driver's own classpath too, so the Python API (DeltaTable) reaches the classes.
+        "spark.driver.extraClassPath": ":".join(jars),
+    }
 
 
 def local_session(
     *,
     master: str,
-    jars_dir: Path,
+    jars_dir: Path | None,
     shuffle_partitions: int,
     ui: bool,
     app_name: str = "lakecore",
     extra: Mapping[str, str] | None = None,
 ) -> Iterator[SparkSession]:
-    """A local SparkSession with Delta from ``jars_dir``; stopped when the resource closes."""
+    """A local SparkSession with Delta (jars from ``jars_dir``, or resolved from Maven Central
+    when it is None); stopped when the resource closes."""
     use_utc()
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     builder = SparkSession.builder.master(master).appName(app_name)
-    jars = local_jars(jars_dir)
     conf = {
         **BASE_CONF,
         **LOCAL_CONF,
-        "spark.jars": ",".join(jars),
-        # The driver's own classpath too, so the Python API (DeltaTable) reaches the classes.
-        "spark.driver.extraClassPath": ":".join(jars),
+        **jar_settings(jars_dir),
         "spark.sql.shuffle.partitions": str(shuffle_partitions),
         "spark.ui.enabled": str(ui).lower(),
         "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}",

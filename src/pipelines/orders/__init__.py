@@ -11,7 +11,7 @@ from typing import TypeVar
 from lakecore import (
     BOOLEAN,
     DATE,
-    LONG,
+    SILVER_LINEAGE,
     TIMESTAMP,
     Column,
     ConformSpec,
@@ -21,7 +21,6 @@ from lakecore import (
     Freshness,
     GoldOutput,
     InSet,
-    LandingDataset,
     Layer,
     MergeSpec,
     NotNull,
@@ -38,36 +37,17 @@ from lakecore import (
     Unique,
     VolumeChange,
     decimal,
+    landing_dataset,
+    quarantine_table,
 )
 
 F = TypeVar("F")
 
-BRONZE_LINEAGE = (
-    Column("_corrupt_record"),
-    Column("_source_file"),
-    Column("_source_checksum"),
-    Column("_batch", LONG),
-    Column("_source"),
-    Column("_run_id"),
-    Column("_ingested_at", TIMESTAMP),
-    Column("_proc_date", DATE),
-)
-SILVER_LINEAGE = (Column("_source_file"), Column("_run_id"), Column("_ingested_at", TIMESTAMP))
 
 ORDER_STATUSES = ("PLACED", "PAID", "SHIPPED", "CANCELLED")
 AMOUNT = decimal(18, 2)
 RATE = decimal(20, 10)
 CURRENCY_CODE = r"^[A-Z]{3}$"
-
-
-def _bronze(source: str, obj: str, fmt: str, fields: tuple[str, ...]) -> LandingDataset:
-    spec = TableSpec(
-        TableId(Layer.BRONZE, f"{source}_{obj}"),
-        columns=(*(Column(f) for f in fields), *BRONZE_LINEAGE),
-        partition_by=("_proc_date",),
-        description=f"Raw {source} {obj} records as landed, append-only.",
-    )
-    return LandingDataset(source, obj, fmt, fields, spec)
 
 
 ACCOUNT_FIELDS = (
@@ -81,11 +61,11 @@ KAFKA_FIELDS = ("topic", "partition", "offset", "timestamp", "key", "value")
 LEGACY_ORDER_FIELDS = ("ORDER_NO", "CUST_ID", "ORDER_TS", "CCY", "AMT", "ORDER_STATUS", "ITEM_CODE")
 FX_FIELDS = ("as_of_date", "base_ccy", "ccy", "rate_to_base")
 
-ACCOUNTS_LANDING = _bronze("salesforce", "accounts", "jsonl", ACCOUNT_FIELDS)
-LEADS_LANDING = _bronze("salesforce", "leads", "jsonl", LEAD_FIELDS)
-ORDER_EVENTS_LANDING = _bronze("kafka", "orders_events", "jsonl", KAFKA_FIELDS)
-LEGACY_ORDERS_LANDING = _bronze("snowflake", "legacy_orders", "csv", LEGACY_ORDER_FIELDS)
-FX_LANDING = _bronze("fx", "rates", "csv", FX_FIELDS)
+ACCOUNTS_LANDING = landing_dataset("salesforce", "accounts", "jsonl", ACCOUNT_FIELDS)
+LEADS_LANDING = landing_dataset("salesforce", "leads", "jsonl", LEAD_FIELDS)
+ORDER_EVENTS_LANDING = landing_dataset("kafka", "orders_events", "jsonl", KAFKA_FIELDS)
+LEGACY_ORDERS_LANDING = landing_dataset("snowflake", "legacy_orders", "csv", LEGACY_ORDER_FIELDS)
+FX_LANDING = landing_dataset("fx", "rates", "csv", FX_FIELDS)
 LANDING = (ACCOUNTS_LANDING, LEADS_LANDING, ORDER_EVENTS_LANDING, LEGACY_ORDERS_LANDING, FX_LANDING)
 
 # --- silver -------------------------------------------------------------------------------
@@ -152,22 +132,7 @@ ORDERS = TableSpec(
     zorder_by=("customer_id",),
     description="Every order event, Kafka and the legacy Snowflake backfill, one row per event.",
 )
-QUARANTINE = TableSpec(
-    TableId(Layer.SILVER, "quarantine"),
-    columns=(
-        Column("table"),
-        Column("source_table"),
-        Column("reason"),
-        Column("record"),
-        Column("_source_file"),
-        Column("_run_id"),
-        Column("_batch", LONG),
-        Column("_proc_date", DATE),
-        Column("_quarantined_at", TIMESTAMP),
-    ),
-    partition_by=("_proc_date",),
-    description="Records that could not be conformed or broke a record-level rule, with why.",
-)
+QUARANTINE = quarantine_table()
 
 # --- gold ---------------------------------------------------------------------------------
 

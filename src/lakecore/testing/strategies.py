@@ -1,0 +1,136 @@
+"""Hypothesis strategies built from a pipeline's own definitions.
+
+* ``rows(table, rules)``: typed rows of ``table`` that satisfy the record ``rules``;
+* ``breaking(table, rules, rule)``: typed rows that break ``rule`` and satisfy the others;
+* ``records(spec)``: raw text records (as they land) that ``spec`` conforms without a
+  reason to quarantine them; ``bad_records(spec, rule)`` ones it quarantines for ``rule``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import strategies as st
+
+from lakecore.conform import ConformSpec, conform_record
+from lakecore.rules import InSet, NotNull, Pattern, Range, RecordRule, broken_rules
+from lakecore.schema import Column, DataType, Kind, TableSpec, is_lineage
+
+Row = dict[str, Any]
+
+_FIRST_DAY = datetime(2020, 1, 1)
+_LAST_DAY = datetime(2030, 12, 31)
+
+
+def values(data_type: DataType) -> st.SearchStrategy[Any]:
+    """Any value of a logical type (never null)."""
+    kind = data_type.kind
+    if kind is Kind.DECIMAL:
+        whole = 10 ** (data_type.precision - data_type.scale) - 1
+        return st.decimals(-whole, whole, places=data_type.scale, allow_nan=False)
+    if kind is Kind.TIMESTAMP:
+        return st.datetimes(_FIRST_DAY, _LAST_DAY).map(lambda t: t.replace(microsecond=0, fold=0))
+    simple: dict[Kind, st.SearchStrategy[Any]] = {
+        Kind.STRING: st.text(
+            st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=12
+        ),
+        Kind.LONG: st.integers(-(2**40), 2**40),
+        Kind.DOUBLE: st.floats(-1e9, 1e9, allow_nan=False),
+        Kind.BOOLEAN: st.booleans(),
+        Kind.DATE: st.dates(_FIRST_DAY.date(), _LAST_DAY.date()),
+    }
+    return simple[kind]
+
+
+def _column(column: Column, rules: Sequence[RecordRule]) -> st.SearchStrategy[Any]:
+    mine = [r for r in rules if r.column == column.name]
+    strategy = values(column.type)
+    for rule in mine:
+        if isinstance(rule, InSet):
+            strategy = st.sampled_from(rule.values)
+        elif isinstance(rule, Pattern) and column.type.kind is Kind.STRING:
+            strategy = st.from_regex(rule.regex, fullmatch=True)
+        elif isinstance(rule, Range):
+            strategy = _within(rule, column.type)
+    required = not column.nullable or any(isinstance(r, NotNull) for r in mine)
+    return strategy if required else st.none() | strategy
+
+
+def _within(rule: Range, data_type: DataType) -> st.SearchStrategy[Any]:
+    low = None if rule.min is None else Decimal(str(rule.min))
+    high = None if rule.max is None else Decimal(str(rule.max))
+    if data_type.kind is Kind.LONG:
+        return st.integers(
+            None if low is None else int(low) + (not rule.min_inclusive),
+            None if high is None else int(high) - (not rule.max_inclusive),
+        )
+    places = data_type.scale if data_type.kind is Kind.DECIMAL else 3
+    return st.decimals(low, high, places=places, allow_nan=False, allow_infinity=False).filter(
+        lambda v: not broken_rules((rule,), {rule.column: v})
+    )
+
+
+def rows(
+    table: TableSpec, rules: Sequence[RecordRule] = (), *, lineage: bool = False
+) -> st.SearchStrategy[Row]:
+    """Rows of ``table`` (business columns; lineage columns too, as nulls, if asked) that
+    satisfy every record rule."""
+    columns = [c for c in table.columns if lineage or not is_lineage(c.name)]
+    fixed = st.fixed_dictionaries({c.name: _column(c, rules) for c in columns})
+    return fixed.filter(lambda row: not broken_rules(rules, row))
+
+
+def breaking(
+    table: TableSpec, rules: Sequence[RecordRule], rule: RecordRule
+) -> st.SearchStrategy[Row]:
+    """Rows that break ``rule`` and satisfy every other rule."""
+    others = [r for r in rules if r != rule and r.column != rule.column]
+    return st.tuples(rows(table, others), _violating(rule, table.column(rule.column).type)).map(
+        lambda pair: {**pair[0], rule.column: pair[1]}
+    )
+
+
+def _violating(rule: RecordRule, data_type: DataType) -> st.SearchStrategy[Any]:
+    if isinstance(rule, NotNull):
+        return st.none()
+    return values(data_type).filter(lambda v: bool(broken_rules((rule,), {rule.column: v})))
+
+
+def records(spec: ConformSpec) -> st.SearchStrategy[Row]:
+    """Raw records, every field as text, that ``spec`` conforms into a valid row."""
+    return (
+        rows(spec.target, spec.rules)
+        .map(lambda row: _raw(spec, row))
+        .filter(lambda raw: not conform_record(raw, spec)[1])
+    )
+
+
+def bad_records(spec: ConformSpec, rule: RecordRule) -> st.SearchStrategy[Row]:
+    """Raw records that ``spec`` quarantines for breaking ``rule``."""
+    return breaking(spec.target, spec.rules, rule).map(lambda row: _raw(spec, row))
+
+
+def _raw(spec: ConformSpec, row: Row) -> Row:
+    fields = {f.source: _text(row.get(f.name)) for f in spec.fields}
+    if spec.payload is not None:  # the fields travel as one JSON object (a Kafka value)
+        return {spec.payload: json.dumps(fields), "_corrupt_record": None}
+    return {**fields, "_corrupt_record": None}
+
+
+def _text(value: Any) -> str | None:
+    """How a landing file spells a value: ISO dates and times, plain numbers."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
