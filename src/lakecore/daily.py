@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Generic
 
-from lakecore.gate import Gate, check, enforce, keep, needs_previous_rows
+from lakecore.gate import Gate, check, enforce, keep, needs_previous_rows, rows_at
 from lakecore.pipeline import Pipeline
 from lakecore.ports import (
     Engine,
@@ -61,9 +61,6 @@ class DailyReport:
     @property
     def changed(self) -> bool:
         return any(w.version is not None for w in self.writes)
-
-    def written(self, table: TableId) -> list[WriteResult]:
-        return [w for w in self.writes if w.table == table]
 
 
 def run_daily(
@@ -282,8 +279,8 @@ def audit_silver(
             progress("quality.skipped", table=str(table.id), reason="no data yet")
             continue
         previous = None
-        if needs_previous_rows(gate, table.id) and versions[table.id] is not None:
-            previous = engine.count(store.read(table, versions[table.id]))
+        if needs_previous_rows(gate, table.id):
+            previous = rows_at(table, versions[table.id], store=store, engine=engine)
         reports.append(
             check(table, frames[table.id], gate=gate, run=run, references=frames,
                   version=versions[table.id], previous_rows=previous, progress=progress)
@@ -445,7 +442,7 @@ def _check_candidate(
     """A gold candidate, judged against the version it would replace."""
     committed = store.version(table.id)
     previous = None
-    if needs_previous_rows(gate, table.id) and committed is not None:
-        previous = engine.count(store.read(table, committed))
+    if needs_previous_rows(gate, table.id):
+        previous = rows_at(table, committed, store=store, engine=engine)
     return check(table, candidates[table.id], gate=gate, run=run, references=candidates,
                  version=committed, previous_rows=previous, progress=progress)  # fmt: skip

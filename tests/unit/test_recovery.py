@@ -5,6 +5,7 @@ leaves it. A stateful test interleaves new landing days, runs and crashes."""
 from __future__ import annotations
 
 import contextlib
+import copy
 import shutil
 from collections import Counter
 from datetime import date, datetime, timedelta
@@ -131,8 +132,6 @@ def test_a_second_day_killed_after_any_write_is_repaired_by_running_again(
 
 
 def _copy(store: InMemoryTableStore) -> InMemoryTableStore:
-    import copy
-
     return copy.deepcopy(store)
 
 

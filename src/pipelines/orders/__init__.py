@@ -175,18 +175,6 @@ FACT_ORDERS = TableSpec(
     description="Orders at their latest status, dated by their first event, amounts in USD.",
 )
 
-TABLES: tuple[TableSpec, ...] = (
-    *(d.bronze for d in LANDING),
-    ACCOUNTS,
-    LEADS,
-    FX_RATES,
-    ORDERS,
-    QUARANTINE,
-    DIM_CUSTOMERS,
-    DIM_FX,
-    FACT_ORDERS,
-)
-
 # --- bronze -> silver ---------------------------------------------------------------------
 
 _ORDER_RULES: tuple[RecordRule, ...] = (
@@ -443,4 +431,5 @@ PIPELINE = Pipeline(
 GOLD_TABLES = PIPELINE.gold_tables
 #: The silver tables records are merged into.
 SILVER_TABLES = PIPELINE.silver
+TABLES: tuple[TableSpec, ...] = PIPELINE.tables
 TABLES_BY_ID: dict[TableId, TableSpec] = PIPELINE.tables_by_id
