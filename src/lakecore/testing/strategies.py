@@ -16,7 +16,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from lakecore.conform import ConformSpec, conform_record
+from lakecore.conform import ConformSpec, broken, conform_record
 from lakecore.rules import InSet, NotNull, Pattern, Range, RecordRule, broken_rules
 from lakecore.schema import Column, DataType, Kind, TableSpec, is_lineage
 
@@ -110,8 +110,13 @@ def records(spec: ConformSpec) -> st.SearchStrategy[Row]:
 
 
 def bad_records(spec: ConformSpec, rule: RecordRule) -> st.SearchStrategy[Row]:
-    """Raw records that ``spec`` quarantines for breaking ``rule``."""
-    return breaking(spec.target, spec.rules, rule).map(lambda row: _raw(spec, row))
+    """Raw records that ``spec`` quarantines for breaking ``rule``: a violation that the
+    field's cleaning would repair (``upper``, trimming) is not one."""
+    return (
+        breaking(spec.target, spec.rules, rule)
+        .map(lambda row: _raw(spec, row))
+        .filter(lambda raw: broken(rule.name) in conform_record(raw, spec)[1])
+    )
 
 
 def _raw(spec: ConformSpec, row: Row) -> Row:
