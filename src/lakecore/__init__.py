@@ -20,6 +20,7 @@ from lakecore.errors import (
     TerminalError,
     TransientError,
 )
+from lakecore.extract import SourceIntake, pull
 from lakecore.gate import Gate
 from lakecore.merge import MergeSpec, dedupe
 from lakecore.pipeline import (
@@ -35,11 +36,16 @@ from lakecore.ports import (
     Conformed,
     CurrencyConversion,
     Engine,
+    Extracted,
+    Extraction,
     LandingDataset,
     LandingSource,
     Marker,
+    Overlap,
     RunContext,
+    SecretStore,
     Slice,
+    Source,
     TableStore,
     WriteResult,
 )
@@ -92,6 +98,8 @@ __all__ = [
     "DailyReport",
     "DataType",
     "Engine",
+    "Extracted",
+    "Extraction",
     "FieldMap",
     "FileIntake",
     "Freshness",
@@ -109,6 +117,7 @@ __all__ = [
     "Marker",
     "MergeSpec",
     "NotNull",
+    "Overlap",
     "Pattern",
     "Pipeline",
     "QualityGateFailed",
@@ -118,8 +127,11 @@ __all__ = [
     "RuleSuite",
     "RunContext",
     "SchemaMismatch",
+    "SecretStore",
     "Severity",
     "Slice",
+    "Source",
+    "SourceIntake",
     "SourceNotFound",
     "TableId",
     "TableNotFound",
@@ -135,6 +147,7 @@ __all__ = [
     "decimal",
     "dedupe",
     "landing_dataset",
+    "pull",
     "quarantine_table",
     "run_daily",
 ]

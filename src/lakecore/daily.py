@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Generic
 
+from lakecore.extract import SourceIntake, pull
 from lakecore.gate import Gate, check, enforce, keep, needs_previous_rows, rows_at
 from lakecore.pipeline import Pipeline
 from lakecore.ports import (
@@ -32,6 +33,7 @@ from lakecore.ports import (
     Progress,
     RunContext,
     Slice,
+    Source,
     TableStore,
     WriteResult,
 )
@@ -57,6 +59,7 @@ class DailyReport:
     writes: tuple[WriteResult, ...] = field(default_factory=tuple)
     quality: tuple[QualityReport, ...] = field(default_factory=tuple)
     files: tuple[FileIntake, ...] = field(default_factory=tuple)
+    sources: tuple[SourceIntake, ...] = field(default_factory=tuple)
 
     @property
     def changed(self) -> bool:
@@ -72,30 +75,47 @@ def run_daily(
     gate: Gate[F],
     run: RunContext,
     progress: Progress,
+    sources: Mapping[str, Source] | None = None,
 ) -> DailyReport:
-    """Bring the pipeline up to date: ingest new landing files, publish what silver has not
+    """Bring the pipeline up to date: ingest new landing files and pull what changed in the
+    systems ``sources`` reach (by the datasets' ``source`` name), publish what silver has not
     consumed, rebuild gold if its inputs moved. Say what each step did.
 
     Raises ``QualityGateFailed`` when a silver batch or a gold candidate fails a critical
     rule: nothing of that layer is published.
     """
     gate.validate(pipeline.tables_by_id)  # a bad suite fails before any data is read
+    sources = sources or {}
     run = replace(run, batch=next_batch(pipeline, store=store))
     progress("daily.started", pipeline=pipeline.name, batch=run.batch)
-    intake = [
-        ingest(d, pipeline=pipeline, landing=landing, store=store, engine=engine, run=run,
-               progress=progress)
-        for d in pipeline.landing
-    ]  # fmt: skip
-    files = tuple(i for i, _ in intake)
-    bronze = [w for _, w in intake]
+    files: list[FileIntake] = []
+    pulled: list[SourceIntake] = []
+    bronze: list[WriteResult] = []
+    last = run.batch
+    for dataset in pipeline.landing:
+        intake, written = ingest(dataset, pipeline=pipeline, landing=landing, store=store,
+                                 engine=engine, run=run, progress=progress)  # fmt: skip
+        files.append(intake)
+        bronze.append(written)
+        source = sources.get(dataset.source) if dataset.extraction else None
+        if source is not None:
+            first = run.batch + (0 if written.version is None else 1)
+            got = pull(dataset, source, pipeline=pipeline, store=store, engine=engine,
+                       run=run, progress=progress, first_batch=first)  # fmt: skip
+            pulled.append(got)
+            bronze.extend(got.writes)
+            last = max(last, first + len(got.writes) - 1)
+    # Silver records the last batch it consumed: the highest any bronze commit took.
+    run = replace(run, batch=last)
     silver, checked = publish_silver(
         pipeline, store=store, engine=engine, gate=gate, run=run, progress=progress
     )
     gold, gold_checked = refresh_gold(
         pipeline, store=store, engine=engine, gate=gate, run=run, progress=progress
     )
-    report = DailyReport(run, (*bronze, *silver, *gold), (*checked, *gold_checked), files)
+    report = DailyReport(
+        run, (*bronze, *silver, *gold), (*checked, *gold_checked), tuple(files), tuple(pulled)
+    )
     if not report.changed:
         progress("daily.nothing_new")
     return report

@@ -17,7 +17,7 @@ from typing import Generic, Protocol, TypeVar
 from lakecore.conform import ConformSpec
 from lakecore.errors import ConfigurationError
 from lakecore.merge import MergeSpec
-from lakecore.ports import Engine, LandingDataset, RunContext
+from lakecore.ports import Engine, Extraction, LandingDataset, RunContext
 from lakecore.rules import RuleSuite, validate_suites
 from lakecore.schema import DATE, LONG, TIMESTAMP, Column, Layer, TableId, TableSpec
 
@@ -45,17 +45,24 @@ BRONZE_LINEAGE = (
 SILVER_LINEAGE = (Column("_source_file"), Column("_run_id"), Column("_ingested_at", TIMESTAMP))
 
 
-def landing_dataset(source: str, obj: str, fmt: str, fields: tuple[str, ...]) -> LandingDataset:
+def landing_dataset(
+    source: str,
+    obj: str,
+    fmt: str,
+    fields: tuple[str, ...],
+    extraction: Extraction | None = None,
+) -> LandingDataset:
     """Landing files under ``<landing>/<source>/<obj>/`` (``jsonl`` or ``csv``) and the
     bronze table ``bronze.<source>_<obj>`` they append to: every field as text, plus
-    ``BRONZE_LINEAGE``, partitioned by the processing date."""
+    ``BRONZE_LINEAGE``, partitioned by the processing date. With ``extraction``, a run
+    given a ``Source`` for ``source`` also pulls the object from the system itself."""
     spec = TableSpec(
         TableId(Layer.BRONZE, f"{source}_{obj}"),
         columns=(*(Column(f) for f in fields), *BRONZE_LINEAGE),
         partition_by=("_proc_date",),
         description=f"Raw {source} {obj} records as landed, append-only.",
     )
-    return LandingDataset(source, obj, fmt, fields, spec)
+    return LandingDataset(source, obj, fmt, fields, spec, extraction)
 
 
 def quarantine_table(name: str = "quarantine") -> TableSpec:

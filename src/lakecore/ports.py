@@ -7,7 +7,7 @@ inheriting from them; mypy checks the fit.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Generic, Protocol, TypeVar
@@ -26,14 +26,28 @@ F_contra = TypeVar("F_contra", contravariant=True)
 
 
 @dataclass(frozen=True, slots=True)
+class Extraction:
+    """How a dataset is pulled from its system when a ``Source`` for it is configured.
+
+    ``object`` is its name there (``Account``, ``LEGACY_ORDERS``); ``cursor`` the fields that
+    order its changes, most significant first (``SystemModstamp``, ``Id``).
+    """
+
+    object: str
+    cursor: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class LandingDataset:
-    """A folder of landing files of one source object, and the bronze table it feeds."""
+    """Records of one source object -- landing files in a folder, and, with ``extraction``,
+    pulled from the system itself -- and the bronze table they append to."""
 
     source: str
     object: str
     format: str  # "jsonl" or "csv"
     fields: tuple[str, ...]
     bronze: TableSpec
+    extraction: Extraction | None = None
 
     @property
     def folder(self) -> str:
@@ -75,10 +89,41 @@ class Marker:
 
     app: str
     version: int
+    #: what ``app`` needs to carry on from this commit (a source's cursor), opaque text
+    state: str | None = None
 
     def __post_init__(self) -> None:
         if not self.app or self.version < 0:
             raise ValueError(f"invalid marker {self.app!r} {self.version}")
+
+
+@dataclass(frozen=True, slots=True)
+class Overlap:
+    """Records a source may deliver again: those whose ``column`` (text) is greater than
+    ``after``. Of these, a record whose ``identity`` fields bronze already holds is dropped."""
+
+    column: str
+    after: str | None
+    identity: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    """One commit's worth of records a source pulled, every field as text (or null).
+
+    ``state`` is where the source stands once these records are in bronze; it is committed
+    with them. ``name`` becomes the rows' ``_source_file``. With ``replayable`` the chunk is
+    skipped when bronze already holds ``name`` with the same content (a replayed window);
+    ``overlap`` names the records an at-least-once extraction may repeat. ``total`` is the
+    number of records the whole extraction expects, when the system says.
+    """
+
+    name: str
+    records: Sequence[Mapping[str, str | None]]
+    state: str
+    replayable: bool = False
+    overlap: Overlap | None = None
+    total: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +204,28 @@ class LandingSource(Protocol[F_co]):
     def read(self, dataset: LandingDataset, files: Sequence[LandingFile]) -> F_co: ...
 
 
+class Source(Protocol):
+    """A system records are pulled from (Salesforce, a database): ``extract`` yields the
+    records of ``dataset.extraction`` changed since ``state`` (None the first time), in
+    chunks small enough for the driver, each with the state to carry on from after it.
+
+    Raises ``TransientError`` when the system stays unavailable after retries,
+    ``TerminalError`` for a refused credential, ``SchemaMismatch`` when a declared field is
+    gone or changed type -- before any record of the extraction is yielded.
+    """
+
+    def extract(self, dataset: LandingDataset, state: str | None) -> Iterator[Extracted]: ...
+
+
+class SecretStore(Protocol):
+    """Credentials by name; a value never reaches a log line, an error or a report.
+
+    Raises ``ConfigurationError`` naming the secret (never a value) when it is absent.
+    """
+
+    def get(self, name: str) -> Mapping[str, str]: ...
+
+
 class TableStore(Protocol[F]):
     """Tables in the lake: read, append, overwrite, replace a slice, MERGE by keys, history,
     time travel, and progress markers committed with the data.
@@ -178,6 +245,10 @@ class TableStore(Protocol[F]):
 
     def marker(self, table: TableId, app: str) -> int | None:
         """The last version ``app`` committed to the table with a ``Marker``, or None."""
+        ...
+
+    def marker_state(self, table: TableId, app: str) -> str | None:
+        """The ``state`` of the last marker ``app`` committed to the table, or None."""
         ...
 
     def read(self, table: TableSpec, version: int | None = None) -> F: ...
@@ -203,6 +274,12 @@ class TableStore(Protocol[F]):
 
 class Engine(Protocol[F]):
     """Executes the core's transformations on frames; ``lakecore`` defines what they mean."""
+
+    def from_records(
+        self, records: Sequence[Mapping[str, str | None]], columns: Sequence[str]
+    ) -> F:
+        """A frame of text ``columns`` holding ``records`` (an absent field is null)."""
+        ...
 
     def with_constants(self, frame: F, values: Mapping[str, Any]) -> F: ...
 

@@ -46,6 +46,8 @@ _TXN_APP, _TXN_VERSION = (
     "spark.databricks.delta.write.txnVersion",
 )
 _USER_METADATA = "spark.databricks.delta.commitInfo.userMetadata"
+#: How many of the newest commits ``marker_state`` reads before it reads the whole history.
+_RECENT_COMMITS = 20
 
 
 class DeltaTableStore:
@@ -98,6 +100,22 @@ class DeltaTableStore:
         with _translated(table):
             found = self._snapshot(table).transactions().get(app)
             return int(found.get()) if found.isDefined() else None
+
+    def marker_state(self, table: TableId, app: str) -> str | None:
+        """Read from the ``userMetadata`` of the commit that recorded the marker: the newest
+        commits first, the whole history only if the marker is older than those."""
+        version = self.marker(table, app)
+        if version is None:
+            return None
+        with _translated(table):
+            handle = DeltaTable.forPath(self._spark, self.location(table))
+            for limit in (_RECENT_COMMITS, None):
+                history = handle.history(limit) if limit else handle.history()
+                for row in history.select("userMetadata").collect():
+                    found = _marker_of(row["userMetadata"])
+                    if found is not None and (found.app, found.version) == (app, version):
+                        return found.state
+        return None
 
     def _snapshot(self, table: TableId) -> Any:
         """The table's latest snapshot from its log (version -1 when there is none).
@@ -254,8 +272,20 @@ def _writer(frame: DataFrame, mode: str, marker: Marker | None) -> Any:
 
 
 def commit_metadata(marker: Marker) -> str:
-    """What ``DESCRIBE HISTORY`` shows of a marked commit."""
-    return json.dumps({"lakecore": {"app": marker.app, "version": marker.version}})
+    """What ``DESCRIBE HISTORY`` shows of a marked commit (and where its state is kept)."""
+    fields: dict[str, object] = {"app": marker.app, "version": marker.version}
+    if marker.state is not None:
+        fields["state"] = marker.state
+    return json.dumps({"lakecore": fields})
+
+
+def _marker_of(metadata: str | None) -> Marker | None:
+    """The marker a commit's ``userMetadata`` records, if lakecore wrote it."""
+    try:
+        fields = json.loads(metadata or "")["lakecore"]
+        return Marker(str(fields["app"]), int(fields["version"]), fields.get("state"))
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def slice_sql(where: Slice) -> str:

@@ -29,6 +29,11 @@ MISSING_FX_RATE = "missing_fx_rate"
 class InMemoryEngine:
     """Executes every ``Engine`` operation in plain Python; never raises on data."""
 
+    def from_records(
+        self, records: Sequence[Mapping[str, str | None]], columns: Sequence[str]
+    ) -> Rows:
+        return [{c: record.get(c) for c in columns} for record in records]
+
     def with_constants(self, frame: Rows, values: Mapping[str, Any]) -> Rows:
         return [{**row, **values} for row in frame]
 

@@ -43,6 +43,9 @@ class CrashingTableStore:
     def marker(self, table: TableId, app: str) -> int | None:
         return self._store.marker(table, app)
 
+    def marker_state(self, table: TableId, app: str) -> str | None:
+        return self._store.marker_state(table, app)
+
     def read(self, table: TableSpec, version: int | None = None) -> Rows:
         return self._store.read(table, version)
 

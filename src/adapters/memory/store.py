@@ -16,7 +16,7 @@ from lakecore.schema import TableId, TableSpec
 class _Table:
     versions: list[Rows] = field(default_factory=list)
     commits: list[Commit] = field(default_factory=list)
-    markers: dict[str, int] = field(default_factory=dict)
+    markers: dict[str, Marker] = field(default_factory=dict)
 
 
 class InMemoryTableStore:
@@ -38,6 +38,14 @@ class InMemoryTableStore:
         return len(state.versions) - 1 if state else None
 
     def marker(self, table: TableId, app: str) -> int | None:
+        found = self._marked(table, app)
+        return found.version if found else None
+
+    def marker_state(self, table: TableId, app: str) -> str | None:
+        found = self._marked(table, app)
+        return found.state if found else None
+
+    def _marked(self, table: TableId, app: str) -> Marker | None:
         state = self._tables.get(table)
         return state.markers.get(app) if state else None
 
@@ -125,5 +133,5 @@ class InMemoryTableStore:
         metrics = {"rows_written": written, "rows_inserted": inserted, "rows_updated": updated}
         state.commits.append(Commit(version, datetime.now(UTC), operation, metrics))
         if marker is not None:
-            state.markers[marker.app] = marker.version
+            state.markers[marker.app] = marker
         return WriteResult(table.id, version, written, inserted, updated)

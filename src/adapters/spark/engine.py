@@ -41,6 +41,13 @@ class SparkEngine:
         self._spark = spark
         self._cached: dict[int, DataFrame] = {}
 
+    def from_records(
+        self, records: Sequence[Mapping[str, str | None]], columns: Sequence[str]
+    ) -> DataFrame:
+        schema = T.StructType([T.StructField(c, T.StringType()) for c in columns])
+        rows = [tuple(record.get(c) for c in columns) for record in records]
+        return self._spark.createDataFrame(rows, schema)
+
     def with_constants(self, frame: DataFrame, values: Mapping[str, Any]) -> DataFrame:
         return frame.withColumns({name: F.lit(value) for name, value in values.items()})
 

@@ -110,6 +110,32 @@ class TableStoreContract:
         assert (self.store.marker(TABLE.id, "a"), self.store.marker(TABLE.id, "b")) == (5, 1)
         assert self._read() == [(2, 1, "b")]
 
+    def test_a_marker_state_is_the_one_of_the_apps_last_commit(self) -> None:
+        assert self.store.marker_state(TABLE.id, "app") is None
+        state = json.dumps({"cursor": {"SystemModstamp": "2026-11-29T10:00:00.000+0000"}})
+        self.store.append(
+            TABLE, self.frame([{"id": 1, "v": 1, "name": "a"}]), Marker("app", 1, state)
+        )
+        assert self.store.marker_state(TABLE.id, "app") == state
+        # Another app's commits, with and without state, leave it as it is.
+        self.store.append(
+            TABLE, self.frame([{"id": 2, "v": 1, "name": "b"}]), Marker("other", 9, "x")
+        )
+        self.store.append(TABLE, self.frame([{"id": 3, "v": 1, "name": "c"}]))
+        assert self.store.marker_state(TABLE.id, "app") == state
+        assert self.store.marker_state(TABLE.id, "other") == "x"
+        # A skipped write does not change it; the next applied one does, also by a MERGE.
+        self.store.append(
+            TABLE, self.frame([{"id": 4, "v": 1, "name": "d"}]), Marker("app", 1, "no")
+        )
+        assert self.store.marker_state(TABLE.id, "app") == state
+        self.store.merge(
+            TABLE, self.frame([{"id": 4, "v": 1, "name": "d"}]), SPEC, Marker("app", 2, "m")
+        )
+        assert self.store.marker_state(TABLE.id, "app") == "m"
+        self.store.append(TABLE, self.frame([{"id": 5, "v": 1, "name": "e"}]), Marker("app", 3))
+        assert self.store.marker_state(TABLE.id, "app") is None
+
     def test_an_unwritten_table_has_no_version(self) -> None:
         assert self.store.version(TABLE.id) is None
 

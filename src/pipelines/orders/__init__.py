@@ -17,6 +17,7 @@ from lakecore import (
     ConformSpec,
     CurrencyConversion,
     Engine,
+    Extraction,
     FieldMap,
     Freshness,
     GoldOutput,
@@ -61,8 +62,14 @@ KAFKA_FIELDS = ("topic", "partition", "offset", "timestamp", "key", "value")
 LEGACY_ORDER_FIELDS = ("ORDER_NO", "CUST_ID", "ORDER_TS", "CCY", "AMT", "ORDER_STATUS", "ITEM_CODE")
 FX_FIELDS = ("as_of_date", "base_ccy", "ccy", "rate_to_base")
 
-ACCOUNTS_LANDING = landing_dataset("salesforce", "accounts", "jsonl", ACCOUNT_FIELDS)
-LEADS_LANDING = landing_dataset("salesforce", "leads", "jsonl", LEAD_FIELDS)
+#: Salesforce changes are ordered by SystemModstamp, ties by Id.
+SALESFORCE_CURSOR = ("SystemModstamp", "Id")
+ACCOUNTS_LANDING = landing_dataset(
+    "salesforce", "accounts", "jsonl", ACCOUNT_FIELDS, Extraction("Account", SALESFORCE_CURSOR)
+)
+LEADS_LANDING = landing_dataset(
+    "salesforce", "leads", "jsonl", LEAD_FIELDS, Extraction("Lead", SALESFORCE_CURSOR)
+)
 ORDER_EVENTS_LANDING = landing_dataset("kafka", "orders_events", "jsonl", KAFKA_FIELDS)
 LEGACY_ORDERS_LANDING = landing_dataset("snowflake", "legacy_orders", "csv", LEGACY_ORDER_FIELDS)
 FX_LANDING = landing_dataset("fx", "rates", "csv", FX_FIELDS)

@@ -1,0 +1,72 @@
+"""Fixtures shared by the test folders: local stand-ins of the systems lakecore reads."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+
+from adapters.salesforce.source import SalesforceConfig, SalesforceSource
+from adapters.secrets.local import LocalSecretStore, variable
+from tests.fakes.salesforce import FakeSalesforce, serve
+
+ACCOUNT_FIELDS = {
+    "Name": "string",
+    "Industry": "string",
+    "BillingCountry": "string",
+    "CreatedDate": "datetime",
+}
+LEAD_FIELDS = {
+    "FirstName": "string",
+    "LastName": "string",
+    "Company": "string",
+    "Email": "email",
+    "Status": "picklist",
+    "ConvertedAccountId": "reference",
+    "CreatedDate": "datetime",
+}
+
+
+@dataclass
+class ServedSalesforce:
+    """The fake org, where it listens, and a ``SalesforceSource`` factory that trusts it."""
+
+    fake: FakeSalesforce
+    url: str
+    ca: Path
+
+    def config(self, **changes: object) -> SalesforceConfig:
+        fast = SalesforceConfig(
+            self.url, ca_bundle=str(self.ca), backoff_seconds=0.001, backoff_max_seconds=0.002
+        )
+        return replace(fast, **changes)  # type: ignore[arg-type]
+
+    def secrets(self, **credential: str) -> LocalSecretStore:
+        value = credential or {
+            "client_id": self.fake.client_id,
+            "client_secret": self.fake.client_secret,
+        }
+        return LocalSecretStore({variable("lakecore/salesforce"): json.dumps(value)})
+
+    def source(self, **changes: object) -> SalesforceSource:
+        return SalesforceSource(self.config(**changes), self.secrets(), sleep=lambda _: None)
+
+
+@pytest.fixture(scope="session")
+def served_salesforce(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSalesforce]:
+    fake = FakeSalesforce()
+    fake.define("Account", ACCOUNT_FIELDS)
+    fake.define("Lead", LEAD_FIELDS)
+    ca = tmp_path_factory.mktemp("salesforce") / "ca.pem"
+    with serve(fake, ca) as url:
+        yield ServedSalesforce(fake, url, ca)
+
+
+@pytest.fixture
+def salesforce(served_salesforce: ServedSalesforce) -> ServedSalesforce:
+    """The fake org, emptied, with its clock at 2026-11-01."""
+    served_salesforce.fake.reset()
+    return served_salesforce
