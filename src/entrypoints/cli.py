@@ -12,7 +12,7 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from entrypoints import daily, quality, summary
+from entrypoints import daily, extract, quality, summary
 from entrypoints.containers import Container
 from entrypoints.runner import EXIT_OK, guarded, new_run, progress, running
 from entrypoints.settings import Settings
@@ -156,6 +156,10 @@ def build_parser() -> argparse.ArgumentParser:
     run_daily = jobs.add_parser("daily", help="landing -> bronze -> silver -> gold for one day")
     daily.add_arguments(run_daily)
     run_daily.set_defaults(handler=cmd_run_daily)
+
+    pulling = commands.add_parser("extract", help="pull a system's objects into bronze")
+    extract.add_arguments(pulling)
+    pulling.set_defaults(handler=extract.command)
 
     demo = commands.add_parser(
         "demo", help="generate data, run the daily pipeline, show the result"

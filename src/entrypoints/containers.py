@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 from dependency_injector import containers, providers
 from pyspark.sql import DataFrame, SparkSession
 
 from adapters.delta.store import DeltaTableStore
 from adapters.files.reports import LocalReportStore
+from adapters.salesforce.source import SalesforceConfig, SalesforceSource
+from adapters.secrets.local import LocalSecretStore
 from adapters.spark.engine import SparkEngine
 from adapters.spark.landing import SparkFileLanding
 from adapters.spark.quality import SparkGate
 from adapters.spark.session import cluster_session, local_session
 from entrypoints import logs
 from entrypoints.pipelines import load_pipeline
-from entrypoints.settings import Environment, GateExecutor, Settings
+from entrypoints.settings import Environment, GateExecutor, Settings, secret_variables
 from lakecore.errors import ConfigurationError
 from lakecore.gate import Gate
-from lakecore.ports import QualityGate
+from lakecore.ports import QualityGate, SecretStore, Source
 
 
 def spark_session(settings: Settings) -> Iterator[SparkSession]:
@@ -32,6 +35,21 @@ def spark_session(settings: Settings) -> Iterator[SparkSession]:
         shuffle_partitions=settings.spark_shuffle_partitions,
         ui=settings.spark_ui,
     )
+
+
+def configured_sources(settings: Settings, secrets: SecretStore) -> dict[str, Source]:
+    """The systems a run pulls from, by the name pipelines give them: those configured."""
+    sources: dict[str, Source] = {}
+    if settings.salesforce_login_url:
+        config = SalesforceConfig(
+            login_url=settings.salesforce_login_url,
+            lookback=timedelta(minutes=settings.salesforce_lookback_minutes),
+            bulk_threshold=settings.salesforce_bulk_threshold,
+            chunk_records=settings.salesforce_chunk_records,
+            ca_bundle=str(settings.salesforce_ca_bundle) if settings.salesforce_ca_bundle else None,
+        )
+        sources["salesforce"] = SalesforceSource(config, secrets)
+    return sources
 
 
 def quality_executor(settings: Settings) -> QualityGate[DataFrame]:
@@ -70,6 +88,15 @@ class Container(containers.DeclarativeContainer):
     # One Resource that picks by environment: a Selector of two Resources would have
     # init_resources() start both sessions, and the first one started wins.
     spark = providers.Resource(spark_session, settings)
+
+    # Credentials: LAKECORE_SECRET_* variables or owner-only files; every value is masked.
+    secrets = providers.Singleton(
+        LocalSecretStore,
+        environ=providers.Callable(secret_variables),
+        folder=settings.provided.secrets_dir,
+        reveal=secret_values.provided.add,
+    )
+    sources = providers.Singleton(configured_sources, settings, secrets)
 
     engine = providers.Singleton(SparkEngine, spark)
     store = providers.Singleton(DeltaTableStore, spark, settings.provided.lake_root)

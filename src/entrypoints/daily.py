@@ -12,6 +12,7 @@ from entrypoints.runner import EXIT_OK, guarded, new_run, progress, running
 from entrypoints.settings import Settings
 from lakecore.daily import DailyReport, run_daily
 from lakecore.errors import SourceNotFound
+from lakecore.extract import SourceIntake
 from lakecore.ports import RunContext
 
 
@@ -39,6 +40,7 @@ def execute(container: Container, landing: Path, context: RunContext) -> DailyRe
         gate=container.gate(),
         run=context,
         progress=progress,
+        sources=container.sources(),
     )
 
 
@@ -52,6 +54,8 @@ def print_report(report: DailyReport) -> None:
             f"  {intake.table!s:<32} files: {intake.new} new, {intake.redelivered} delivered"
             f" again with other content, {intake.skipped} skipped (already ingested)"
         )
+    for pulled in report.sources:
+        print(f"  {intake_line(pulled)}")
     for write in report.writes:
         if write.version is None:
             continue
@@ -61,6 +65,13 @@ def print_report(report: DailyReport) -> None:
         )
     if report.quality:
         print(quality.render(report.quality, samples=False))
+
+
+def intake_line(intake: SourceIntake) -> str:
+    return (
+        f"{intake.table!s:<32} extracted: {intake.extracted:,} records, {intake.repeated:,}"
+        f" already in bronze, {intake.appended:,} appended in {len(intake.writes)} commits"
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

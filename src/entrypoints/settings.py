@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -68,6 +69,19 @@ class Settings(BaseSettings):
     quarantine_threshold: float = Field(default=0.01, ge=0, le=1)
     #: where the gx executor builds its HTML Data Docs (none when unset)
     gx_docs_dir: Path | None = None
+    #: Salesforce is pulled (objects of datasets with an extraction) when this is set: the
+    #: OAuth login URL, https://login.salesforce.com or a My Domain URL
+    salesforce_login_url: str | None = Field(default=None, pattern="^https://")
+    #: how far before its cursor each extraction reads again (late-visible records)
+    salesforce_lookback_minutes: float = Field(default=10, ge=0)
+    #: a first load of more records than this runs as a Bulk API 2.0 job
+    salesforce_bulk_threshold: int = Field(default=100_000, ge=0)
+    #: records per bronze commit (what the driver holds at once)
+    salesforce_chunk_records: int = Field(default=50_000, ge=1)
+    #: a CA bundle to trust for Salesforce (a local stand-in's); the system's when unset
+    salesforce_ca_bundle: Path | None = None
+    #: a folder of ``<name>.json`` secrets (owner-only), after ``LAKECORE_SECRET_*`` variables
+    secrets_dir: Path | None = None
     aws: AwsNames = Field(default_factory=AwsNames)
 
     @field_validator("lake_root")
@@ -76,3 +90,8 @@ class Settings(BaseSettings):
         if "@" in urlsplit(value).netloc:
             raise ValueError("must not carry credentials; S3 access comes from the job's IAM role")
         return value
+
+
+def secret_variables() -> dict[str, str]:
+    """The ``LAKECORE_SECRET_*`` variables: what the local SecretStore may hand out."""
+    return {k: v for k, v in os.environ.items() if k.startswith("LAKECORE_SECRET_")}

@@ -77,6 +77,7 @@ def pull(
                 engine.from_records(records, dataset.fields),
                 lineage(dataset, run, batch, name=chunk.name, checksum=checksum(chunk.records)),
             )
+            progress("source.extracted", table=str(table.id), records=len(records), batch=batch)
             writes.append(store.append(table, frame, Marker(app, batch, chunk.state)))
         progress("source.chunk", table=str(table.id), extracted=extracted, total=chunk.total,
                  appended=sum(w.rows_written for w in writes))  # fmt: skip

@@ -61,6 +61,8 @@ class FakeSalesforce:
     #: called before each page of a query is served (a test's concurrent writer)
     on_page: Callable[[], None] | None = None
     requests: list[str] = field(default_factory=list)
+    #: the SOQL of every query and bulk job, as received
+    queries: list[str] = field(default_factory=list)
     #: where clients reach the API (``serve`` sets it)
     instance_url: str = ""
     _tokens: set[str] = field(default_factory=set)
@@ -84,6 +86,7 @@ class FakeSalesforce:
             self._jobs.clear()
             self.faults.clear()
             self.requests.clear()
+            self.queries.clear()
             self.on_page = None
             self.now = now or datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -183,6 +186,7 @@ class FakeSalesforce:
         return _json(200, {"name": obj, "fields": fields})
 
     def _select(self, soql: str, *, deleted: bool) -> tuple[list[dict[str, Any]] | None, Any]:
+        self.queries.append(soql)
         if m := _COUNT.fullmatch(soql):
             if m["obj"] not in self.objects:
                 return None, _error(
