@@ -11,6 +11,8 @@ import pytest
 
 from adapters.salesforce.source import SalesforceConfig, SalesforceSource
 from adapters.secrets.local import LocalSecretStore, variable
+from adapters.snowflake.source import SnowflakeConfig, SnowflakeSource, Window
+from tests.fakes import snowflake as fake_snowflake
 from tests.fakes.salesforce import FakeSalesforce, serve
 
 ACCOUNT_FIELDS = {
@@ -70,3 +72,41 @@ def salesforce(served_salesforce: ServedSalesforce) -> ServedSalesforce:
     """The fake org, emptied, with its clock at 2026-11-01."""
     served_salesforce.fake.reset()
     return served_salesforce
+
+
+@dataclass
+class ServedSnowflakeSource:
+    """fakesnow with the legacy orders table, and ``SnowflakeSource`` factories for it."""
+
+    served: fake_snowflake.ServedSnowflake
+
+    def config(self) -> SnowflakeConfig:
+        connect = self.served.connect
+        return SnowflakeConfig(
+            database=fake_snowflake.DATABASE,
+            schema=fake_snowflake.SCHEMA,
+            host=connect["host"],
+            port=connect["port"],
+            protocol=connect["protocol"],
+            attempts=2,
+            backoff_seconds=0.01,
+        )
+
+    def secrets(self) -> LocalSecretStore:
+        return LocalSecretStore({variable("lakecore/snowflake"): json.dumps(self.served.login)})
+
+    def source(self, window: Window | None = None) -> SnowflakeSource:
+        return SnowflakeSource(self.config(), self.secrets(), window)
+
+
+@pytest.fixture(scope="session")
+def served_snowflake() -> Iterator[ServedSnowflakeSource]:
+    with fake_snowflake.serve() as served:
+        yield ServedSnowflakeSource(served)
+
+
+@pytest.fixture
+def legacy(served_snowflake: ServedSnowflakeSource) -> ServedSnowflakeSource:
+    """fakesnow with an empty legacy orders table."""
+    served_snowflake.served.reset()
+    return served_snowflake

@@ -5,7 +5,7 @@
 
 locals {
   secret_descriptions = {
-    "salesforce" = "Salesforce API login: username, password, security_token, domain, instance_url (optional)"
+    "salesforce" = "Salesforce connected app (OAuth client credentials): client_id, client_secret"
     "snowflake"  = "Snowflake login: account, user, password or private_key, warehouse, database, schema, role"
     "kafka"      = "Kafka client: bootstrap_servers, security_protocol, sasl_mechanism, sasl_username, sasl_password"
   }

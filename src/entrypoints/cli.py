@@ -12,7 +12,7 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from entrypoints import daily, extract, quality, summary
+from entrypoints import backfill, daily, extract, quality, summary
 from entrypoints.containers import Container
 from entrypoints.runner import EXIT_OK, guarded, new_run, progress, running
 from entrypoints.settings import Settings
@@ -160,6 +160,10 @@ def build_parser() -> argparse.ArgumentParser:
     pulling = commands.add_parser("extract", help="pull a system's objects into bronze")
     extract.add_arguments(pulling)
     pulling.set_defaults(handler=extract.command)
+
+    back = commands.add_parser("backfill", help="pull a window of days from a system")
+    backfill.add_arguments(back)
+    back.set_defaults(handler=backfill.command)
 
     demo = commands.add_parser(
         "demo", help="generate data, run the daily pipeline, show the result"

@@ -12,6 +12,7 @@ from adapters.delta.store import DeltaTableStore
 from adapters.files.reports import LocalReportStore
 from adapters.salesforce.source import SalesforceConfig, SalesforceSource
 from adapters.secrets.local import LocalSecretStore
+from adapters.snowflake.source import SnowflakeConfig, SnowflakeSource
 from adapters.spark.engine import SparkEngine
 from adapters.spark.landing import SparkFileLanding
 from adapters.spark.quality import SparkGate
@@ -37,9 +38,26 @@ def spark_session(settings: Settings) -> Iterator[SparkSession]:
     )
 
 
+def snowflake_config(settings: Settings) -> SnowflakeConfig:
+    if not settings.snowflake_database:
+        raise ConfigurationError("snowflake is not configured: set LAKECORE_SNOWFLAKE_DATABASE")
+    return SnowflakeConfig(
+        database=settings.snowflake_database,
+        schema=settings.snowflake_schema,
+        warehouse=settings.snowflake_warehouse,
+        role=settings.snowflake_role,
+        host=settings.snowflake_host,
+        port=settings.snowflake_port,
+        protocol=settings.snowflake_protocol,
+        lookback_days=settings.snowflake_lookback_days,
+    )
+
+
 def configured_sources(settings: Settings, secrets: SecretStore) -> dict[str, Source]:
     """The systems a run pulls from, by the name pipelines give them: those configured."""
     sources: dict[str, Source] = {}
+    if settings.snowflake_database:
+        sources["snowflake"] = SnowflakeSource(snowflake_config(settings), secrets)
     if settings.salesforce_login_url:
         config = SalesforceConfig(
             login_url=settings.salesforce_login_url,

@@ -17,7 +17,10 @@ from lakecore.errors import ConfigurationError
 from lakecore.extract import SourceIntake, pull
 
 #: The setting that turns each system on.
-SWITCHES = {"salesforce": "LAKECORE_SALESFORCE_LOGIN_URL"}
+SWITCHES = {
+    "salesforce": "LAKECORE_SALESFORCE_LOGIN_URL",
+    "snowflake": "LAKECORE_SNOWFLAKE_DATABASE",
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

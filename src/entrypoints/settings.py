@@ -80,6 +80,17 @@ class Settings(BaseSettings):
     salesforce_chunk_records: int = Field(default=50_000, ge=1)
     #: a CA bundle to trust for Salesforce (a local stand-in's); the system's when unset
     salesforce_ca_bundle: Path | None = None
+    #: Snowflake is pulled (tables of datasets with an extraction) when this is set
+    snowflake_database: str | None = None
+    snowflake_schema: str = "PUBLIC"
+    snowflake_warehouse: str | None = None
+    snowflake_role: str | None = None
+    #: where the connector connects, for a local stand-in (fakesnow); the account's URL if unset
+    snowflake_host: str | None = None
+    snowflake_port: int | None = None
+    snowflake_protocol: str = Field(default="https", pattern="^https?$")
+    #: how many days before its cursor a daily extraction reads again
+    snowflake_lookback_days: int = Field(default=3, ge=0)
     #: a folder of ``<name>.json`` secrets (owner-only), after ``LAKECORE_SECRET_*`` variables
     secrets_dir: Path | None = None
     aws: AwsNames = Field(default_factory=AwsNames)

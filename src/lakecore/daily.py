@@ -69,7 +69,7 @@ class DailyReport:
 def run_daily(
     *,
     pipeline: Pipeline,
-    landing: LandingSource[F],
+    landing: LandingSource[F] | None,
     store: TableStore[F],
     engine: Engine[F],
     gate: Gate[F],
@@ -79,7 +79,8 @@ def run_daily(
 ) -> DailyReport:
     """Bring the pipeline up to date: ingest new landing files and pull what changed in the
     systems ``sources`` reach (by the datasets' ``source`` name), publish what silver has not
-    consumed, rebuild gold if its inputs moved. Say what each step did.
+    consumed, rebuild gold if its inputs moved. Say what each step did. Without ``landing``
+    (a backfill), no landing files are looked at.
 
     Raises ``QualityGateFailed`` when a silver batch or a gold candidate fails a critical
     rule: nothing of that layer is published.
@@ -93,13 +94,15 @@ def run_daily(
     bronze: list[WriteResult] = []
     last = run.batch
     for dataset in pipeline.landing:
-        intake, written = ingest(dataset, pipeline=pipeline, landing=landing, store=store,
-                                 engine=engine, run=run, progress=progress)  # fmt: skip
-        files.append(intake)
-        bronze.append(written)
+        first = run.batch
+        if landing is not None:
+            intake, written = ingest(dataset, pipeline=pipeline, landing=landing, store=store,
+                                     engine=engine, run=run, progress=progress)  # fmt: skip
+            files.append(intake)
+            bronze.append(written)
+            first += 0 if written.version is None else 1
         source = sources.get(dataset.source) if dataset.extraction else None
         if source is not None:
-            first = run.batch + (0 if written.version is None else 1)
             got = pull(dataset, source, pipeline=pipeline, store=store, engine=engine,
                        run=run, progress=progress, first_batch=first)  # fmt: skip
             pulled.append(got)

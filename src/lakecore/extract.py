@@ -15,6 +15,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from lakecore.errors import SchemaMismatch
 from lakecore.pipeline import Pipeline
 from lakecore.ports import (
     Engine,
@@ -133,6 +134,27 @@ def lineage(
         "_ingested_at": run.started_at,
         "_proc_date": run.proc_date,
     }
+
+
+def check_fields(
+    system: str,
+    obj: str,
+    declared: Sequence[str],
+    described: Mapping[str, str],
+    *,
+    previous: Mapping[str, str] | None,
+) -> None:
+    """Every declared field must still exist, with the type it had at the last extraction
+    (``previous``, from the committed state): else a one-line ``SchemaMismatch`` naming the
+    field and object, raised before any record is read."""
+    for name in declared:
+        if name not in described:
+            raise SchemaMismatch(f"{system} {obj}: field {name} is gone from the object")
+        before = (previous or {}).get(name)
+        if before is not None and described[name] != before:
+            raise SchemaMismatch(
+                f"{system} {obj}: field {name} changed type from {before} to {described[name]}"
+            )
 
 
 def checksum(records: Sequence[Mapping[str, str | None]]) -> str:

@@ -47,6 +47,7 @@ from tenacity import (
 
 from adapters.salesforce import soql
 from lakecore.errors import ConfigurationError, SchemaMismatch, TerminalError, TransientError
+from lakecore.extract import check_fields
 from lakecore.ports import Extracted, LandingDataset, Overlap, SecretStore
 
 T = TypeVar("T")
@@ -99,7 +100,12 @@ class SalesforceSource:
             raise ConfigurationError(f"{dataset.bronze.id} is not extracted from Salesforce")
         obj = soql.name(extraction.object, what="object")
         described = self._describe(obj)
-        check_fields(obj, dataset.fields, described, previous=_fields_of(state))
+        for required in (_CURSOR, _TIEBREAK):
+            if required not in described:
+                raise SchemaMismatch(f"salesforce {obj}: has no {required} to extract by")
+        check_fields(
+            "salesforce", obj, _selected(dataset.fields), described, previous=_fields_of(state)
+        )
         saved = json.loads(state) if state else {}
         if "bulk" in saved:
             yield from self._bulk(obj, dataset, described, saved["bulk"])
@@ -376,28 +382,6 @@ def describe(exc: BaseException | None) -> str:
 
 
 # --- fields ---------------------------------------------------------------------------------
-
-
-def check_fields(
-    obj: str,
-    declared: Sequence[str],
-    described: Mapping[str, str],
-    *,
-    previous: Mapping[str, str] | None,
-) -> None:
-    """Every declared field must still exist, with the type it had the last time: a one-line
-    ``SchemaMismatch`` naming the field and object, before any record is read."""
-    for field in _selected(declared):
-        if field not in described:
-            raise SchemaMismatch(f"salesforce {obj}: field {field} is gone from the object")
-        before = (previous or {}).get(field)
-        if before is not None and described[field] != before:
-            raise SchemaMismatch(
-                f"salesforce {obj}: field {field} changed type from {before} to {described[field]}"
-            )
-    for field in (_CURSOR, _TIEBREAK):
-        if field not in described:
-            raise SchemaMismatch(f"salesforce {obj}: has no {field} to extract by")
 
 
 def _selected(declared: Sequence[str]) -> list[str]:

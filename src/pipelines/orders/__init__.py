@@ -71,7 +71,13 @@ LEADS_LANDING = landing_dataset(
     "salesforce", "leads", "jsonl", LEAD_FIELDS, Extraction("Lead", SALESFORCE_CURSOR)
 )
 ORDER_EVENTS_LANDING = landing_dataset("kafka", "orders_events", "jsonl", KAFKA_FIELDS)
-LEGACY_ORDERS_LANDING = landing_dataset("snowflake", "legacy_orders", "csv", LEGACY_ORDER_FIELDS)
+LEGACY_ORDERS_LANDING = landing_dataset(
+    "snowflake",
+    "legacy_orders",
+    "csv",
+    LEGACY_ORDER_FIELDS,
+    Extraction("LEGACY_ORDERS", ("ORDER_TS",)),
+)
 FX_LANDING = landing_dataset("fx", "rates", "csv", FX_FIELDS)
 LANDING = (ACCOUNTS_LANDING, LEADS_LANDING, ORDER_EVENTS_LANDING, LEGACY_ORDERS_LANDING, FX_LANDING)
 

@@ -1,0 +1,1 @@
+"""Snowflake as a lakecore ``Source`` (snowflake-connector-python, Arrow batches)."""
