@@ -12,7 +12,7 @@ export LAKECORE_JARS_DIR := $(CURDIR)/$(JARS)
 export TZ := UTC
 export PYTHONHASHSEED := 0
 
-.PHONY: help setup jars demo test lint types imports unit integration examples example-fresh infra security bench clean
+.PHONY: help setup jars demo stack stack-down test lint types imports unit integration examples example-fresh infra security bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -37,6 +37,12 @@ jars: $(JARS)/.fetched ## fetch the JVM jars declared in jars/pom.xml from Maven
 
 demo: setup ## generate data, run the daily pipeline locally, print the summary
 	$(BIN)/lakecore demo
+
+stack: setup ## start local Salesforce and Snowflake stand-ins, seeded; settings in build/stack.env
+	$(BIN)/python -m tests.fakes.stack start --dir build/stack --env build/stack.env
+
+stack-down: ## stop the stand-ins `make stack` started
+	$(BIN)/python -m tests.fakes.stack stop --dir build/stack --env build/stack.env
 
 lint: setup ## ruff lint and format check
 	$(BIN)/ruff check src tests bench examples
