@@ -11,6 +11,18 @@ from typing import Any
 
 import structlog
 from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
 
 from entrypoints.containers import Container
 from lakecore.errors import LakecoreError
@@ -27,9 +39,60 @@ def new_run(proc_date: date | None = None) -> RunContext:
     return RunContext(f"{day:%Y%m%d}-{uuid.uuid4().hex[:8]}", day, now)
 
 
-def progress(step: str, **facts: Any) -> None:
-    """Progress is a log event: JSON in a job, a readable line on a terminal."""
-    log.info(step, **facts)
+class _Rate(ProgressColumn):
+    """Records per second, once there is a rate to show."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("" if speed is None else f"{speed:,.0f}/s")
+
+
+class _Bars:
+    """On a terminal, a long extraction shows a bar per table: records so far, rate, and an
+    estimate when the system says how many to expect (rich). Elsewhere, and for every other
+    step, progress is a log event: JSON in a job, a readable line on a terminal."""
+
+    _QUIET = ("source.chunk", "source.extracted")
+
+    def __init__(self) -> None:
+        self._live: Progress | None = None
+        self._tasks: dict[str, TaskID] = {}
+
+    def __call__(self, step: str, **facts: Any) -> None:
+        table = str(facts.get("table", ""))
+        if step == "source.started" and sys.stderr.isatty():
+            self._start(table)
+        if self._live is not None and step in self._QUIET:
+            if step == "source.chunk":
+                self._live.update(self._tasks[table], completed=facts.get("extracted", 0),
+                                  total=facts.get("total"))  # fmt: skip
+            return
+        if step == "source.done":
+            self._stop()
+        log.info(step, **facts)
+
+    def _start(self, table: str) -> None:
+        self._stop()
+        self._live = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("records"),
+            _Rate(),
+            TimeRemainingColumn(),
+            transient=True,
+            console=Console(stderr=True),
+        )
+        self._tasks = {table: self._live.add_task(table, total=None)}
+        self._live.start()
+
+    def _stop(self) -> None:
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+
+
+progress = _Bars()
 
 
 @contextmanager

@@ -75,7 +75,7 @@ def pull(
         if records:
             batch = first + len(writes)
             frame = engine.with_constants(
-                engine.from_records(records, dataset.fields),
+                engine.from_records(records, fields_of(dataset, records)),
                 lineage(dataset, run, batch, name=chunk.name, checksum=checksum(chunk.records)),
             )
             progress("source.extracted", table=str(table.id), records=len(records), batch=batch)
@@ -88,6 +88,15 @@ def pull(
     progress("source.done", table=str(table.id), extracted=extracted, repeated=repeated,
              appended=intake.appended, commits=len(writes))  # fmt: skip
     return intake
+
+
+def fields_of(dataset: LandingDataset, records: Sequence[Mapping[str, str | None]]) -> list[str]:
+    """The declared fields, then any others the records bring (a field the system gained:
+    bronze takes it as a new text column)."""
+    fields = dict.fromkeys(dataset.fields)
+    for record in records:
+        fields.update(dict.fromkeys(record))
+    return list(fields)
 
 
 def fresh(

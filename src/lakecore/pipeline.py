@@ -61,6 +61,7 @@ def landing_dataset(
         columns=(*(Column(f) for f in fields), *BRONZE_LINEAGE),
         partition_by=("_proc_date",),
         description=f"Raw {source} {obj} records as landed, append-only.",
+        evolves=True,
     )
     return LandingDataset(source, obj, fmt, fields, spec, extraction)
 

@@ -116,6 +116,9 @@ class TableSpec:
     partition_by: tuple[str, ...] = ()
     zorder_by: tuple[str, ...] = ()
     description: str = ""
+    #: a written frame may bring columns the table does not declare: they are added, as
+    #: text and nullable (bronze tables, whose sources gain fields over time)
+    evolves: bool = False
     _by_name: dict[str, Column] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:

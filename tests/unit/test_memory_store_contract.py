@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from adapters.memory import InMemoryTableStore
-from lakecore.testing.contracts import TABLE, TableStoreContract
+from lakecore.testing.contracts import TableStoreContract
 
 
 class TestInMemoryTableStore(TableStoreContract):
@@ -17,4 +17,4 @@ class TestInMemoryTableStore(TableStoreContract):
         return rows
 
     def rows(self, frame: Any) -> list[tuple[Any, ...]]:
-        return [tuple(r[c] for c in TABLE.column_names) for r in frame]
+        return [tuple(r.values()) for r in frame]

@@ -249,3 +249,23 @@ def test_a_bulk_load_stopped_midway_resumes_its_job(salesforce: ServedSalesforce
     assert intake.appended == 1
     rows = store.read(ACCOUNTS.bronze)
     assert sorted(r["Id"] for r in rows) == sorted(salesforce.fake.current("Account"))
+
+
+def test_a_custom_field_an_admin_adds_reaches_bronze_as_a_new_column(
+    salesforce: ServedSalesforce,
+) -> None:
+    _accounts(salesforce, 2)
+    store = InMemoryTableStore()
+    _pull(salesforce.source(), store)
+    fields = salesforce.fake.fields["Account"]
+    try:
+        fields["Tier__c"] = "picklist"
+        salesforce.fake.tick(5)
+        tiered = salesforce.fake.upsert("Account", {"Name": "gold", "Tier__c": "Gold"})
+        intake = _pull(salesforce.source(), store, batch=2)
+    finally:
+        del fields["Tier__c"]
+    assert intake.appended == 1
+    rows = store.read(ACCOUNTS.bronze)
+    assert {r["Id"]: r["Tier__c"] for r in rows}[tiered] == "Gold"
+    assert sum(1 for r in rows if r["Tier__c"] is None) == 2  # the rows before it

@@ -172,3 +172,18 @@ def test_a_login_without_a_password_names_the_secret(legacy: ServedSnowflakeSour
         ConfigurationError, match="secret lakecore/snowflake needs account, user and password"
     ):
         list(source.extract(lh.LEGACY_ORDERS_LANDING, None))
+
+
+def test_a_column_the_table_gains_reaches_bronze_and_silver_is_unchanged(
+    legacy: ServedSnowflakeSource,
+) -> None:
+    _seed(legacy, per_day=2)
+    store = InMemoryTableStore()
+    _run(store, legacy.source(Window(DAYS[0], DAYS[0])))
+    legacy.served.sql(f"ALTER TABLE {DATABASE}.{SCHEMA}.{TABLE} ADD COLUMN CHANNEL VARCHAR")
+    legacy.served.sql(f"UPDATE {DATABASE}.{SCHEMA}.{TABLE} SET CHANNEL = 'web'")
+    _run(store, legacy.source(Window(DAYS[1], DAYS[1])), 2)
+    rows = store.read(BRONZE)
+    assert sorted(str(r["CHANNEL"]) for r in rows) == ["None", "None", "web", "web"]
+    assert "CHANNEL" not in store.read(lh.ORDERS)[0]
+    assert len(store.read(lh.ORDERS)) == 4

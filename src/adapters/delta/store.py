@@ -204,6 +204,8 @@ class DeltaTableStore:
         if self._applied(table.id, marker):
             return WriteResult(table.id, None, skipped=True)
         aligned = _aligned(table, frame)
+        if table.evolves:
+            options = {**(options or {}), "mergeSchema": "true"}
         with _translated(table.id):
             self._ensure(table)
             _writer(aligned, mode, marker).options(**(options or {})).save(self.location(table.id))
@@ -310,10 +312,11 @@ def _is_empty(table: DeltaTable) -> bool:
 
 
 def _aligned(table: TableSpec, frame: DataFrame) -> DataFrame:
-    """The frame's columns in the table's order and types; absent columns are null."""
-    extra = sorted(set(frame.columns) - set(table.column_names))
-    if extra:
-        raise SchemaMismatch(f"{table.id} has no columns {extra}")
+    """The frame's columns in the table's order and types; absent columns are null. Extra
+    columns of a table that ``evolves`` follow, as text (the write merges the schema)."""
+    extra = [c for c in frame.columns if c not in table.column_names]
+    if extra and not table.evolves:
+        raise SchemaMismatch(f"{table.id} has no columns {sorted(extra)}")
     present = set(frame.columns)
     return frame.select(
         *(
@@ -321,7 +324,8 @@ def _aligned(table: TableSpec, frame: DataFrame) -> DataFrame:
             .cast(spark_type(c.type))
             .alias(c.name)
             for c in table.columns
-        )
+        ),
+        *(F.col(quote(c)).cast("string").alias(c) for c in extra),
     )
 
 

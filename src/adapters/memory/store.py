@@ -59,7 +59,10 @@ class InMemoryTableStore:
     def append(self, table: TableSpec, frame: Rows, marker: Marker | None = None) -> WriteResult:
         if self._applied(table.id, marker):
             return WriteResult(table.id, None, skipped=True)
-        rows = self._current(table) + self._conform(table, frame)
+        new = self._conform(table, frame)
+        added = [c for c in (new[0] if new else {}) if c not in table.column_names]
+        # Columns one append brings are null in the rows before it (schema evolution).
+        rows = [{**row, **{c: row.get(c) for c in added}} for row in self._current(table)] + new
         return self._commit(table, rows, "WRITE", marker, written=len(frame))
 
     def overwrite(self, table: TableSpec, frame: Rows, marker: Marker | None = None) -> WriteResult:
@@ -114,13 +117,16 @@ class InMemoryTableStore:
         done = self.marker(table, marker.app)
         return done is not None and done >= marker.version
 
-    @staticmethod
-    def _conform(table: TableSpec, frame: Rows) -> Rows:
-        names = table.column_names
+    def _conform(self, table: TableSpec, frame: Rows) -> Rows:
+        names = list(table.column_names)
+        if table.evolves and self.exists(table.id):
+            current = self._get(table.id).versions[-1]
+            names += [c for c in (current[0] if current else {}) if c not in names]
         for row in frame:
-            extra = set(row) - set(names)
-            if extra:
+            extra = [c for c in row if c not in names]
+            if extra and not table.evolves:
                 raise SchemaMismatch(f"{table.id} has no columns {sorted(extra)}")
+            names += extra
         return [{c: row.get(c) for c in names} for row in frame]
 
     def _commit(

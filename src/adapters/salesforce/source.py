@@ -131,7 +131,7 @@ class SalesforceSource:
             moment = _parse_datetime(cursor[_CURSOR]) - self._config.lookback
             since = moment.replace(microsecond=0)
             overlap = Overlap(_CURSOR, f"{since:%Y-%m-%dT%H:%M:%S}", (_TIEBREAK, _CURSOR))
-        fields = _selected(dataset.fields)
+        fields = _selected(dataset.fields, described)
         query = soql.select(
             obj,
             fields,
@@ -179,7 +179,7 @@ class SalesforceSource:
         described: Mapping[str, str],
         resumed: Mapping[str, Any] | None,
     ) -> Iterator[Extracted]:
-        fields = _selected(dataset.fields)
+        fields = _selected(dataset.fields, described)
         overlap = None
         if resumed is not None and not self._job_alive(resumed["job"]):
             # The job expired mid-way: a new one delivers every record again.
@@ -384,12 +384,19 @@ def describe(exc: BaseException | None) -> str:
 # --- fields ---------------------------------------------------------------------------------
 
 
-def _selected(declared: Sequence[str]) -> list[str]:
+def _selected(declared: Sequence[str], described: Mapping[str, str] | None = None) -> list[str]:
+    """The declared fields, the cursor's, and every custom field the object has now (admins
+    add them all the time: they reach bronze as new columns)."""
     fields = list(dict.fromkeys(declared))
     for required in (_TIEBREAK, _CURSOR):
         if required not in fields:
             fields.append(required)
-    return fields
+    custom = sorted(
+        name
+        for name, kind in (described or {}).items()
+        if name.endswith("__c") and kind not in _COMPOUND_TYPES and name not in fields
+    )
+    return fields + custom
 
 
 def _as_text(

@@ -102,7 +102,8 @@ class SnowflakeSource:
             )
             window = self._window or self._since(cursor, table, day_column, saved.get("through"))
             through = saved.get("through")
-            fields = list(dataset.fields)
+            # Columns the table gained since the pipeline was written reach bronze too.
+            fields = [*dataset.fields, *(c for c in described if c not in dataset.fields)]
             if window is not None:
                 for day, records in self._days(cursor, table, day_column, fields, window):
                     through = max(through or day, day)

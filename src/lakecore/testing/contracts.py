@@ -8,6 +8,7 @@ compare runs that took different paths.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping
@@ -36,6 +37,7 @@ class TableStoreContract:
         raise NotImplementedError
 
     def rows(self, frame: Any) -> list[tuple[Any, ...]]:
+        """Every row's values, in the frame's column order (extra columns last)."""
         raise NotImplementedError
 
     def _read(self, version: int | None = None) -> list[tuple[Any, ...]]:
@@ -135,6 +137,17 @@ class TableStoreContract:
         assert self.store.marker_state(TABLE.id, "app") == "m"
         self.store.append(TABLE, self.frame([{"id": 5, "v": 1, "name": "e"}]), Marker("app", 3))
         assert self.store.marker_state(TABLE.id, "app") is None
+
+    def test_a_table_that_evolves_gains_the_new_columns_of_an_append(self) -> None:
+        open_table = dataclasses.replace(TABLE, evolves=True)
+        self.store.append(open_table, self.frame([{"id": 1, "v": 1, "name": "a"}]))
+        self.store.append(open_table, self.frame([{"id": 2, "v": 1, "name": "b", "Extra__c": "x"}]))
+        rows = self.store.read(open_table)
+        assert sorted(self.rows(rows)) == [(1, 1, "a", None), (2, 1, "b", "x")]
+        self.store.append(open_table, self.frame([{"id": 3, "v": 1, "name": "c"}]))
+        assert sorted(self.rows(self.store.read(open_table)))[-1] == (3, 1, "c", None)
+        with pytest.raises(SchemaMismatch, match="has no columns"):
+            self.store.append(TABLE, self.frame([{"id": 4, "v": 1, "name": "d", "Other": "y"}]))
 
     def test_an_unwritten_table_has_no_version(self) -> None:
         assert self.store.version(TABLE.id) is None
