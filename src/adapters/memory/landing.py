@@ -11,7 +11,7 @@ from typing import Any
 
 from adapters.memory.engine import Rows
 from lakecore.conform import payload_fields
-from lakecore.errors import SourceNotFound
+from lakecore.errors import SchemaMismatch, SourceNotFound
 from lakecore.ports import LandingDataset, LandingFile
 
 EXTENSIONS = {"jsonl": (".jsonl", ".json"), "csv": (".csv",)}
@@ -55,6 +55,9 @@ class LocalFileLanding:
 
     def read(self, dataset: LandingDataset, files: Sequence[LandingFile]) -> Rows:
         reader = _read_jsonl if dataset.format == "jsonl" else _read_csv
+        if dataset.format == "csv":
+            for file in files:
+                csv_header(self._root / file.path, file.path, dataset.fields)
         return [
             {**row, "_source_file": file.path, "_source_checksum": file.checksum}
             for file in files
@@ -75,14 +78,29 @@ def _read_jsonl(path: Path, fields: Sequence[str]) -> Iterator[dict[str, Any]]:
                 yield {**{f: values.get(f) for f in fields}, "_corrupt_record": None}
 
 
+def csv_header(path: Path, relative: str, fields: Sequence[str]) -> list[str]:
+    """A CSV file's header; ``SchemaMismatch`` naming the file and the field when a declared
+    field is missing from it (raised before anything is read or written)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        header = next(csv.reader([handle.readline().rstrip("\r\n")]), [])
+    missing = [f for f in fields if f not in header]
+    if missing:
+        raise SchemaMismatch(
+            f"landing file {relative}: field {missing[0]} is missing from its header"
+        )
+    return header
+
+
 def _read_csv(path: Path, fields: Sequence[str]) -> Iterator[dict[str, Any]]:
     with path.open(encoding="utf-8", newline="") as handle:
         header = next(csv.reader([handle.readline()]), [])
+        # Columns the file brings beyond the declared fields reach bronze as new columns.
+        columns = [*fields, *(h for h in header if h not in fields)]
         for line in handle:
             text = line.rstrip("\r\n")
             if not text:
                 continue
-            yield _csv_row(text, header, fields)
+            yield _csv_row(text, header, columns)
 
 
 def _csv_row(text: str, header: Sequence[str], fields: Sequence[str]) -> dict[str, Any]:

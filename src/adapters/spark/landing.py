@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import reduce
 from pathlib import Path
 
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, DataFrameReader, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from adapters.memory.landing import landing_files
+from adapters.memory.landing import csv_header, landing_files
 from lakecore.ports import LandingDataset, LandingFile
 
 _CORRUPT = "_corrupt_record"
@@ -30,25 +31,51 @@ class SparkFileLanding:
         return landing_files(self._root, dataset)
 
     def read(self, dataset: LandingDataset, files: Sequence[LandingFile]) -> DataFrame:
-        schema = T.StructType(
-            [T.StructField(f, T.StringType()) for f in dataset.fields]
-            + [T.StructField(_CORRUPT, T.StringType())]
-        )
-        reader = (
-            self._spark.read.schema(schema)
+        if dataset.format == "csv":
+            frame = self._csv(dataset, files)
+        else:
+            paths = [str((self._root / f.path).resolve()) for f in files]
+            frame = self._reader(dataset.fields).json(paths)
+        return self._lineage(frame, files)
+
+    def _reader(self, fields: Sequence[str]) -> DataFrameReader:
+        return (
+            self._spark.read.schema(_text_schema(fields))
             .option("mode", "PERMISSIVE")
             .option("columnNameOfCorruptRecord", _CORRUPT)
         )
-        paths = [str((self._root / f.path).resolve()) for f in files]
-        if dataset.format == "csv":
-            frame = reader.option("header", "true").option("enforceSchema", "false").csv(paths)
-        else:
-            frame = reader.json(paths)
+
+    def _csv(self, dataset: LandingDataset, files: Sequence[LandingFile]) -> DataFrame:
+        """Files grouped by header, each group read by its own columns, then united by name:
+        a file missing a declared field is a ``SchemaMismatch`` before anything is read; one
+        with more columns brings them along (bronze gains them)."""
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for file in files:
+            path = self._root / file.path
+            header = csv_header(path, file.path, dataset.fields)
+            groups.setdefault(tuple(header), []).append(str(path.resolve()))
+        frames = [
+            self._reader(header)
+            .option("header", "true")
+            .option("enforceSchema", "false")
+            .csv(paths)
+            for header, paths in groups.items()
+        ]
+        return reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), frames)
+
+    def _lineage(self, frame: DataFrame, files: Sequence[LandingFile]) -> DataFrame:
         source = _relative_to(self._root.resolve())
         checksums = F.create_map(*(F.lit(v) for f in files for v in (f.path, f.checksum)))
         return frame.withColumn("_source_file", source).withColumn(
             "_source_checksum", checksums[F.col("_source_file")]
         )
+
+
+def _text_schema(fields: Sequence[str]) -> T.StructType:
+    return T.StructType(
+        [T.StructField(f, T.StringType()) for f in fields]
+        + [T.StructField(_CORRUPT, T.StringType())]
+    )
 
 
 def _relative_to(root: Path) -> Column:
