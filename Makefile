@@ -84,6 +84,7 @@ GATE_ROWS ?= 10000000
 bench: setup ## benchmarks (~30 min): daily pipeline vs hand-written PySpark; gate executors -> docs/BENCHMARKS.md
 	$(BIN)/python -m bench.daily --rows $(BENCH_ROWS)
 	$(BIN)/python -m bench.gate --rows $(GATE_ROWS)
+	$(BIN)/python -m bench.sources
 
 
 clean: ## remove the virtualenv, jars and local data
