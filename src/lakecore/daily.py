@@ -1,10 +1,11 @@
-"""The daily batch of a pipeline: landing files -> bronze -> silver (+ quarantine) -> gold.
+"""The daily batch of a pipeline: landing files and pulled systems -> bronze -> silver
+(+ quarantine) -> gold.
 
 Progress lives in the tables, committed in the same commit as the data it describes
 (``Marker``), never in a side file:
 
 * a bronze table's rows carry the batch that appended them, and the table records the last
-  batch appended (``ingest``);
+  batch appended (``ingest``), with a pulled source's cursor as the marker's state;
 * a silver table records the last batch whose bronze rows it has consumed (``silver``);
 * a gold table records the versions of the silver tables it was built from (``gold``).
 
