@@ -142,6 +142,8 @@ class FakeSalesforce:
                     self._tokens.clear()
                 elif fault == "limit":
                     return _error(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+                elif fault == "400":
+                    return _error(400, "MALFORMED_QUERY", "unexpected token")
                 else:
                     return _error(int(fault), "SERVER_UNAVAILABLE", "try again later")
             token = headers.get("authorization", "").removeprefix("Bearer ")

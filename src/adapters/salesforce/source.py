@@ -98,6 +98,11 @@ class SalesforceSource:
         extraction = dataset.extraction
         if extraction is None:
             raise ConfigurationError(f"{dataset.bronze.id} is not extracted from Salesforce")
+        if extraction.cursor != (_CURSOR, _TIEBREAK):
+            raise ConfigurationError(
+                f"{dataset.bronze.id}: Salesforce changes are ordered by ({_CURSOR}, {_TIEBREAK}),"
+                f" not {extraction.cursor}"
+            )
         obj = soql.name(extraction.object, what="object")
         described = self._describe(obj)
         for required in (_CURSOR, _TIEBREAK):
