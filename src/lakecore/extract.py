@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Generic
 
 from lakecore.errors import SchemaMismatch
 from lakecore.pipeline import Pipeline
@@ -68,9 +69,10 @@ def pull(
     progress("source.started", table=str(table.id), resumed=state is not None)
     extracted = repeated = 0
     writes: list[WriteResult] = []
+    delivered = Delivered(table, store=store, engine=engine)
     for chunk in source.extract(dataset, state):
         extracted += len(chunk.records)
-        records = fresh(chunk, table, store=store, engine=engine)
+        records = fresh(chunk, table, store=store, engine=engine, delivered=delivered)
         repeated += len(chunk.records) - len(records)
         if records:
             batch = first + len(writes)
@@ -99,22 +101,45 @@ def fields_of(dataset: LandingDataset, records: Sequence[Mapping[str, str | None
     return list(fields)
 
 
+class Delivered(Generic[F]):
+    """The ``(name, checksum)`` of chunks bronze holds, asked once for every name an
+    extraction announced (``Extracted.expected``), else a chunk at a time. Only the rows of
+    those names are read: Delta skips every file whose ``_source_file`` statistics rule them
+    out."""
+
+    def __init__(self, table: TableSpec, *, store: TableStore[F], engine: Engine[F]) -> None:
+        self._table, self._store, self._engine = table, store, engine
+        self._known: set[tuple[str, str]] = set()
+        self._asked: set[str] = set()
+
+    def holds(self, chunk: Extracted) -> bool:
+        if chunk.name not in self._asked:
+            names = sorted({chunk.name, *chunk.expected} - self._asked)
+            self._asked.update(names)
+            rows = self._engine.where_in(self._store.read(self._table), "_source_file", names)
+            found = self._engine.distinct(rows, ("_source_file", "_source_checksum"))
+            self._known |= {(str(name), str(digest)) for name, digest in found}
+        return (chunk.name, checksum(chunk.records)) in self._known
+
+
 def fresh(
-    chunk: Extracted, table: TableSpec, *, store: TableStore[F], engine: Engine[F]
+    chunk: Extracted,
+    table: TableSpec,
+    *,
+    store: TableStore[F],
+    engine: Engine[F],
+    delivered: Delivered[F] | None = None,
 ) -> Sequence[Mapping[str, str | None]]:
     """The chunk's records bronze does not hold yet."""
     if not chunk.records or not store.exists(table.id):
         return chunk.records
-    bronze = store.read(table)
     if chunk.replayable:
-        named = engine.where_in(bronze, "_source_file", [chunk.name])
-        if (chunk.name, checksum(chunk.records)) in engine.distinct(
-            named, ("_source_file", "_source_checksum")
-        ):
+        delivered = delivered or Delivered(table, store=store, engine=engine)
+        if delivered.holds(chunk):
             return ()
     if chunk.overlap is None:
         return chunk.records
-    held = known(chunk.overlap, bronze, engine=engine)
+    held = known(chunk.overlap, store.read(table), engine=engine)
     identity = chunk.overlap.identity
     return [r for r in chunk.records if tuple(r.get(c) for c in identity) not in held]
 

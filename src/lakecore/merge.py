@@ -5,7 +5,9 @@ greatest *version*: the ``order_by`` columns, then the business ``tiebreak`` col
 left to right with null lowest. Because the winner depends only on the rows' content, merging
 is idempotent (merging a batch twice equals merging it once) and independent of arrival order.
 When two rows have the same key and the same version they mean the same thing; the row already
-in the table stays, lineage and all. Keys are compared null-safely: a null key is a value.
+in the table stays, lineage and all, and within one batch the least of the remaining columns
+(lineage: the earliest ingestion, then the first file) stays, so the same rows give the same
+table whether they arrive in one batch or in several. Keys are compared null-safely: a null key is a value.
 Engines (Spark, memory) execute these semantics; the memory functions here are the reference.
 """
 
@@ -63,10 +65,16 @@ def version_key(row: Mapping[str, Any], spec: MergeSpec) -> tuple[tuple[int, Any
     return sortable(row.get(c) for c in spec.version)
 
 
-def _full_key(row: Mapping[str, Any], spec: MergeSpec) -> tuple[tuple[int, Any], ...]:
+def _rest_key(row: Mapping[str, Any], spec: MergeSpec) -> tuple[tuple[int, Any], ...]:
     # Lineage and any other columns make the choice between equal versions deterministic.
     rest = sorted(c for c in row if c not in spec.keys and c not in spec.version)
-    return version_key(row, spec) + sortable(row[c] for c in rest)
+    return sortable(row[c] for c in rest)
+
+
+def _wins(row: Mapping[str, Any], best: Mapping[str, Any], spec: MergeSpec) -> bool:
+    """A greater version wins; of equal versions, the least remaining columns."""
+    mine, theirs = version_key(row, spec), version_key(best, spec)
+    return mine > theirs or (mine == theirs and _rest_key(row, spec) < _rest_key(best, spec))
 
 
 def key_of(row: Mapping[str, Any], spec: MergeSpec) -> tuple[Any, ...]:
@@ -74,12 +82,12 @@ def key_of(row: Mapping[str, Any], spec: MergeSpec) -> tuple[Any, ...]:
 
 
 def dedupe(rows: Iterable[Mapping[str, Any]], spec: MergeSpec) -> list[Row]:
-    """One row per key: the greatest version (ties decided by the remaining columns)."""
+    """One row per key: the greatest version (of equal ones, the least remaining columns)."""
     winners: dict[tuple[Any, ...], Mapping[str, Any]] = {}
     for row in rows:
         key = key_of(row, spec)
         best = winners.get(key)
-        if best is None or _full_key(row, spec) > _full_key(best, spec):
+        if best is None or _wins(row, best, spec):
             winners[key] = row
     return [dict(row) for row in winners.values()]
 

@@ -115,7 +115,8 @@ class Extracted:
     with them. ``name`` becomes the rows' ``_source_file``. With ``replayable`` the chunk is
     skipped when bronze already holds ``name`` with the same content (a replayed window);
     ``overlap`` names the records an at-least-once extraction may repeat. ``total`` is the
-    number of records the whole extraction expects, when the system says.
+    number of records the whole extraction expects, when the system says; ``expected`` the
+    names of the replayable chunks it may yield, so bronze is asked about them all at once.
     """
 
     name: str
@@ -124,6 +125,7 @@ class Extracted:
     replayable: bool = False
     overlap: Overlap | None = None
     total: int | None = None
+    expected: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -99,12 +99,12 @@ def test_a_corrected_day_is_pulled_again_and_the_correction_merged(
     store = InMemoryTableStore()
     _run(store, legacy.source(Window(DAYS[0], DAYS[0])))
     legacy.served.sql(
-        f"UPDATE {DATABASE}.{SCHEMA}.{TABLE} SET ORDER_STATUS = 'SHIPPED' WHERE ORDER_NO = 'L-00001'"
+        f"UPDATE {DATABASE}.{SCHEMA}.{TABLE} SET ORDER_STATUS = 'CANCELLED' WHERE ORDER_NO = 'L-00001'"
     )
     again = _run(store, legacy.source(Window(DAYS[0], DAYS[0])), 2)
     assert len(_bronze_writes(again)) == 1
     statuses = {r["order_id"]: r["status"] for r in store.read(lh.ORDERS)}
-    assert statuses["L-00001"] == "SHIPPED"
+    assert statuses["L-00001"] == "CANCELLED"  # the later pull wins, not the greater text
     assert len(statuses) == 5
 
 

@@ -104,7 +104,10 @@ class SnowflakeSource:
             through = saved.get("through")
             # Columns the table gained since the pipeline was written reach bronze too.
             fields = [*dataset.fields, *(c for c in described if c not in dataset.fields)]
+            names = [f"snowflake/{table}/undated"]
             if window is not None:
+                days = (window.last - window.first).days + 1
+                names += [f"snowflake/{table}/{window.first + timedelta(d)}" for d in range(days)]
                 for day, records in self._days(cursor, table, day_column, fields, window):
                     through = max(through or day, day)
                     yield Extracted(
@@ -112,6 +115,7 @@ class SnowflakeSource:
                         records=records,
                         state=_state(through, described),
                         replayable=True,
+                        expected=tuple(names),
                     )
             undated = self._undated(cursor, table, day_column, fields)
             if undated:
@@ -120,6 +124,7 @@ class SnowflakeSource:
                     records=undated,
                     state=_state(through, described),
                     replayable=True,
+                    expected=tuple(names),
                 )
 
     # --- queries --------------------------------------------------------------------------------

@@ -189,7 +189,8 @@ class SparkEngine:
 def dedupe(
     frame: DataFrame, spec: MergeSpec, earliest: Mapping[str, str] | None = None
 ) -> DataFrame:
-    """One row per key: the greatest ``(version…, rest…)``, nulls lowest, by one window.
+    """One row per key: the greatest version, of equal versions the least remaining
+    columns (``lakecore.merge``), nulls lowest, by one window.
 
     ``earliest`` adds, per key, the minimum of a column under an alias (same window, so
     still one shuffle and one sort). A window measured faster here than ``max(struct(…))``
@@ -199,7 +200,8 @@ def dedupe(
     rest = sorted(c for c in frame.columns if c not in spec.keys and c not in spec.version)
     keys = [F.col(_q(k)) for k in spec.keys]
     newest_first = Window.partitionBy(*keys).orderBy(
-        *(F.col(_q(c)).desc_nulls_last() for c in (*spec.version, *rest))
+        *(F.col(_q(c)).desc_nulls_last() for c in spec.version),
+        *(F.col(_q(c)).asc_nulls_first() for c in rest),
     )
     per_key = Window.partitionBy(*keys)
     ranked = frame.select(

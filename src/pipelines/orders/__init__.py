@@ -292,7 +292,9 @@ SILVER_MERGE: dict[TableId, MergeSpec] = {
     # A restated rate arrives in a later file (names carry their date): the later file wins,
     # and of a file delivered again under its name, the later delivery.
     FX_RATES.id: MergeSpec.for_table(FX_RATES, order_by=("_source_file", "_ingested_at")),
-    ORDERS.id: MergeSpec.for_table(ORDERS),
+    # An order event delivered again (a corrected backfill day, a re-sent message): the
+    # later ingestion wins; within one, the greatest content.
+    ORDERS.id: MergeSpec.for_table(ORDERS, order_by=("_ingested_at",)),
 }
 
 # --- silver -> gold -----------------------------------------------------------------------
