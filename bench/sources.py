@@ -216,8 +216,11 @@ def render(args: Any, first: dict[int, float], replay: dict[int, float], replay_
         "every day is read from Snowflake again and its checksum found in bronze, so nothing is "
         "committed, and no table gains a version.",
         f"* {large:,} rows of silver take {growth:.2f}x the time of {small:,} (target <= "
-        f"{GROWTH_TARGET}x): the MERGE is bounded by the batch's `event_ts` range, so Delta "
-        "reads only the files whose statistics overlap it instead of the whole table.",
+        f"{GROWTH_TARGET}x): the backfill's cost is in its per-day commits, not in the "
+        "target's size. The MERGE also carries the batch's `event_ts` range as a target-only "
+        "condition, so Delta can skip files by their statistics; at these sizes that saves "
+        "little (a 100k-row MERGE into 4M rows, side by side: 3.3-5.4 s bounded, 3.9-5.1 s "
+        "not), it is there for tables far larger than the batch.",
         "",
         f"Salesforce, {args.salesforce_records:,} accounts through the local HTTPS fake "
         "(simple-salesforce, pages of 2,000; bulk results in one page per 50,000):",
