@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.retries import RetryPolicy
 from adapters.salesforce.source import SalesforceConfig, SalesforceSource
 from adapters.secrets.local import LocalSecretStore, variable
 from adapters.snowflake.source import SnowflakeConfig, SnowflakeSource, Window
@@ -32,6 +33,10 @@ LEAD_FIELDS = {
 }
 
 
+#: Retries that do not wait: the fake answers at once.
+FAST_RETRIES = RetryPolicy(backoff_seconds=0.001, backoff_max_seconds=0.002)
+
+
 @dataclass
 class ServedSalesforce:
     """The fake org, where it listens, and a ``SalesforceSource`` factory that trusts it."""
@@ -41,9 +46,7 @@ class ServedSalesforce:
     ca: Path
 
     def config(self, **changes: object) -> SalesforceConfig:
-        fast = SalesforceConfig(
-            self.url, ca_bundle=str(self.ca), backoff_seconds=0.001, backoff_max_seconds=0.002
-        )
+        fast = SalesforceConfig(self.url, ca_bundle=str(self.ca), retries=FAST_RETRIES)
         return replace(fast, **changes)  # type: ignore[arg-type]
 
     def secrets(self, **credential: str) -> LocalSecretStore:
@@ -88,8 +91,7 @@ class ServedSnowflakeSource:
             host=connect["host"],
             port=connect["port"],
             protocol=connect["protocol"],
-            attempts=2,
-            backoff_seconds=0.01,
+            retries=RetryPolicy(attempts=2, backoff_seconds=0.01),
         )
 
     def secrets(self) -> LocalSecretStore:

@@ -3,12 +3,7 @@ at several moments, run the day again, and compare every table with an uninterru
 
 from __future__ import annotations
 
-import json
-import os
 import signal
-import subprocess
-import sys
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -23,15 +18,14 @@ from adapters.spark.quality import SparkGate
 from lakecore.daily import run_daily
 from lakecore.gate import Gate
 from lakecore.ports import RunContext
-from lakecore.testing import Content, lake_content
+from lakecore.testing import Content
 from pipelines import orders as lh
 from pipelines.orders.generate import GenerateOptions, generate
+from tests.integration.runs import LAKECORE, cli_env, content, kill_at
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 DAY = date(2026, 11, 27)
-REPO = Path(__file__).resolve().parents[2]
-LAKECORE = Path(sys.executable).with_name("lakecore")
 
 #: (progress event, how many of them to wait for): the kill lands while the run goes on.
 KILL_POINTS = [
@@ -63,15 +57,6 @@ def _run_in_process(spark: SparkSession, landing: Path, lake: Path, n: int) -> N
     )
 
 
-def content(spark: SparkSession, lake: Path) -> Content:
-    store = DeltaTableStore(spark, str(lake))
-    return lake_content(
-        lh.PIPELINE,
-        lambda t: store.exists(t.id),
-        lambda t: [row.asDict() for row in store.read(t).collect()],
-    )
-
-
 @pytest.fixture(scope="module")
 def uninterrupted(
     spark: SparkSession, landing: Path, tmp_path_factory: pytest.TempPathFactory
@@ -81,37 +66,9 @@ def uninterrupted(
     return content(spark, lake)
 
 
-def _events(stream: Iterator[str]) -> Iterator[str]:
-    for line in stream:
-        try:
-            yield json.loads(line).get("event", "")
-        except ValueError:
-            continue  # the JVM's own lines
-
-
-def kill_at(landing: Path, lake: Path, event: str, occurrence: int) -> int:
-    """Start the CLI; SIGKILL its process group at the ``occurrence``-th ``event``."""
-    env = {
-        **os.environ,
-        "LAKECORE_LAKE_ROOT": str(lake),
-        "LAKECORE_LOG_FORMAT": "json",
-        "LAKECORE_QUARANTINE_THRESHOLD": "1.0",
-        "LAKECORE_JARS_DIR": str(REPO / "build" / "jars"),
-        "SPARK_LOCAL_IP": "127.0.0.1",
-    }
+def kill_daily_at(landing: Path, lake: Path, event: str, occurrence: int) -> int:
     command = [str(LAKECORE), "run", "daily", "--landing", str(landing), "--date", str(DAY)]
-    with subprocess.Popen(
-        command, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-        start_new_session=True,
-    ) as proc:  # fmt: skip
-        assert proc.stderr is not None
-        seen = 0
-        for name in _events(proc.stderr):
-            seen += name == event
-            if seen == occurrence:
-                os.killpg(proc.pid, signal.SIGKILL)
-                break
-        return proc.wait(timeout=120)
+    return kill_at(command, cli_env(lake), event, occurrence)
 
 
 @pytest.mark.parametrize(("event", "occurrence"), KILL_POINTS)
@@ -124,7 +81,7 @@ def test_a_killed_run_is_repaired_by_running_again(
     occurrence: int,
 ) -> None:
     lake = tmp_path / "lake"
-    code = kill_at(landing, lake, event, occurrence)
+    code = kill_daily_at(landing, lake, event, occurrence)
     assert code == -signal.SIGKILL, f"the run ended by itself ({code}) before {event} #{occurrence}"
     _run_in_process(spark, landing, lake, 1)
     assert content(spark, lake) == uninterrupted

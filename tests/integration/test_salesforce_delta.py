@@ -9,9 +9,7 @@ uninterrupted run leaves.
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -28,10 +26,10 @@ from adapters.spark.quality import SparkGate
 from lakecore.daily import run_daily
 from lakecore.gate import Gate
 from lakecore.ports import RunContext
-from lakecore.testing import Content, lake_content
+from lakecore.testing import Content
 from pipelines import orders as lh
 from tests.conftest import ServedSalesforce
-from tests.integration.test_kill_and_rerun import LAKECORE, REPO, _events
+from tests.integration.runs import LAKECORE, cli_env, content, kill_at
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -76,15 +74,8 @@ def _run_in_process(spark: SparkSession, org: ServedSalesforce, landing: Path, l
     )
 
 
-def content(spark: SparkSession, lake: Path) -> Content:
-    """The lake's content; pulled records are not compared by the name of their chunk."""
-    store = DeltaTableStore(spark, str(lake))
-    return lake_content(
-        lh.PIPELINE,
-        lambda t: store.exists(t.id),
-        lambda t: [row.asDict() for row in store.read(t).collect()],
-        ignore=("_source_file", "_source_checksum"),
-    )
+#: Pulled records are not compared by the name of the chunk they came in.
+IGNORED = ("_source_file", "_source_checksum")
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +90,7 @@ def reference_lake(
 
 @pytest.fixture(scope="module")
 def uninterrupted(spark: SparkSession, reference_lake: Path) -> Content:
-    return content(spark, reference_lake)
+    return content(spark, reference_lake, IGNORED)
 
 
 def test_silver_holds_the_org_newest_versions_and_tombstones(
@@ -121,33 +112,17 @@ def test_silver_holds_the_org_newest_versions_and_tombstones(
     assert bronze.count() == bronze.select("Id", "SystemModstamp").distinct().count() == 230
 
 
-def kill_at(org: ServedSalesforce, landing: Path, lake: Path, event: str, occurrence: int) -> int:
+def kill_daily_at(org: ServedSalesforce, landing: Path, lake: Path, event: str, n: int) -> int:
     secret = json.dumps({"client_id": org.fake.client_id, "client_secret": org.fake.client_secret})
-    env = {
-        **os.environ,
-        "LAKECORE_LAKE_ROOT": str(lake),
-        "LAKECORE_LOG_FORMAT": "json",
-        "LAKECORE_QUARANTINE_THRESHOLD": "1.0",
-        "LAKECORE_JARS_DIR": str(REPO / "build" / "jars"),
-        "LAKECORE_SALESFORCE_LOGIN_URL": org.url,
-        "LAKECORE_SALESFORCE_CA_BUNDLE": str(org.ca),
-        "LAKECORE_SALESFORCE_CHUNK_RECORDS": str(CHUNK),
-        variable("lakecore/salesforce"): secret,
-        "SPARK_LOCAL_IP": "127.0.0.1",
-    }
+    env = cli_env(
+        lake,
+        LAKECORE_SALESFORCE_LOGIN_URL=org.url,
+        LAKECORE_SALESFORCE_CA_BUNDLE=str(org.ca),
+        LAKECORE_SALESFORCE_CHUNK_RECORDS=str(CHUNK),
+        **{variable("lakecore/salesforce"): secret},
+    )
     command = [str(LAKECORE), "run", "daily", "--landing", str(landing), "--date", str(DAY)]
-    with subprocess.Popen(
-        command, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-        start_new_session=True,
-    ) as proc:  # fmt: skip
-        assert proc.stderr is not None
-        seen = 0
-        for name in _events(proc.stderr):
-            seen += name == event
-            if seen == occurrence:
-                os.killpg(proc.pid, signal.SIGKILL)
-                break
-        return proc.wait(timeout=120)
+    return kill_at(command, env, event, n)
 
 
 @pytest.mark.parametrize(("event", "occurrence"), KILL_POINTS)
@@ -162,7 +137,7 @@ def test_a_run_killed_while_pulling_is_repaired_by_running_again(
     landing = tmp_path / "landing"
     landing.mkdir()
     lake = tmp_path / "lake"
-    code = kill_at(org, landing, lake, event, occurrence)
+    code = kill_daily_at(org, landing, lake, event, occurrence)
     assert code == -signal.SIGKILL, f"the run ended by itself ({code}) before {event} #{occurrence}"
     _run_in_process(spark, org, landing, lake)
-    assert content(spark, lake) == uninterrupted
+    assert content(spark, lake, IGNORED) == uninterrupted

@@ -6,7 +6,6 @@ a run killed between an extraction and its commit, then run again, equals one th
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 from datetime import UTC, date, datetime, timedelta
@@ -24,11 +23,10 @@ from adapters.spark.quality import SparkGate
 from lakecore.daily import run_daily
 from lakecore.gate import Gate
 from lakecore.ports import RunContext
-from lakecore.testing import Content, lake_content
 from pipelines import orders as lh
 from tests.conftest import ServedSnowflakeSource
 from tests.fakes.snowflake import DATABASE, SCHEMA
-from tests.integration.test_kill_and_rerun import LAKECORE, REPO, _events
+from tests.integration.runs import LAKECORE, cli_env, content, kill_at
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -54,33 +52,19 @@ def legacy(served_snowflake: ServedSnowflakeSource) -> ServedSnowflakeSource:
 
 def _env(legacy: ServedSnowflakeSource, lake: Path) -> dict[str, str]:
     connect = legacy.served.connect
-    return {
-        **os.environ,
-        "LAKECORE_LAKE_ROOT": str(lake),
-        "LAKECORE_LOG_FORMAT": "json",
-        "LAKECORE_QUARANTINE_THRESHOLD": "1.0",
-        "LAKECORE_JARS_DIR": str(REPO / "build" / "jars"),
-        "LAKECORE_SNOWFLAKE_DATABASE": DATABASE,
-        "LAKECORE_SNOWFLAKE_SCHEMA": SCHEMA,
-        "LAKECORE_SNOWFLAKE_HOST": connect["host"],
-        "LAKECORE_SNOWFLAKE_PORT": str(connect["port"]),
-        "LAKECORE_SNOWFLAKE_PROTOCOL": connect["protocol"],
-        variable("lakecore/snowflake"): json.dumps(legacy.served.login),
-        "SPARK_LOCAL_IP": "127.0.0.1",
-    }
+    return cli_env(
+        lake,
+        LAKECORE_SNOWFLAKE_DATABASE=DATABASE,
+        LAKECORE_SNOWFLAKE_SCHEMA=SCHEMA,
+        LAKECORE_SNOWFLAKE_HOST=connect["host"],
+        LAKECORE_SNOWFLAKE_PORT=str(connect["port"]),
+        LAKECORE_SNOWFLAKE_PROTOCOL=connect["protocol"],
+        **{variable("lakecore/snowflake"): json.dumps(legacy.served.login)},
+    )
 
 
 def _command() -> list[str]:
     return [str(LAKECORE), "backfill", "snowflake", "--from", str(FIRST), "--to", str(LAST)]
-
-
-def content(spark: SparkSession, lake: Path) -> Content:
-    store = DeltaTableStore(spark, str(lake))
-    return lake_content(
-        lh.PIPELINE,
-        lambda t: store.exists(t.id),
-        lambda t: [row.asDict() for row in store.read(t).collect()],
-    )
 
 
 def versions(spark: SparkSession, lake: Path) -> dict[str, int | None]:
@@ -140,17 +124,7 @@ def test_a_backfill_killed_before_a_commit_is_repaired_by_running_again(
     spark: SparkSession, legacy: ServedSnowflakeSource, backfilled: Path, tmp_path: Path
 ) -> None:
     lake = tmp_path / "lake"
-    with subprocess.Popen(
-        _command(), env=_env(legacy, lake), stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
-        text=True, start_new_session=True,
-    ) as proc:  # fmt: skip
-        assert proc.stderr is not None
-        seen = 0
-        for name in _events(proc.stderr):
-            seen += name == "source.extracted"
-            if seen == 3:  # day 3 read, not committed
-                os.killpg(proc.pid, signal.SIGKILL)
-                break
-        assert proc.wait(timeout=120) == -signal.SIGKILL
+    # killed once day 3 is read, before its commit
+    assert kill_at(_command(), _env(legacy, lake), "source.extracted", 3) == -signal.SIGKILL
     _in_process(spark, legacy, lake)
     assert content(spark, lake) == content(spark, backfilled)

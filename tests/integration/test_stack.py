@@ -14,7 +14,7 @@ from pyspark.sql import SparkSession
 
 from adapters.delta.store import DeltaTableStore
 from pipelines import orders as lh
-from tests.integration.test_kill_and_rerun import LAKECORE, REPO
+from tests.integration.runs import LAKECORE, REPO
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 

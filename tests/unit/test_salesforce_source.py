@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -20,7 +21,7 @@ from lakecore.errors import ConfigurationError, SchemaMismatch, TerminalError, T
 from lakecore.extract import SourceIntake, pull
 from lakecore.ports import Extracted, RunContext, TableStore
 from pipelines import orders as lh
-from tests.conftest import ServedSalesforce
+from tests.conftest import FAST_RETRIES, ServedSalesforce
 
 ACCOUNTS = lh.ACCOUNTS_LANDING
 
@@ -102,7 +103,7 @@ def test_chunks_carry_the_cursor_of_their_last_record(salesforce: ServedSalesfor
 def test_transient_failures_are_retried(salesforce: ServedSalesforce) -> None:
     _accounts(salesforce, 3)
     salesforce.fake.faults.extend(["503", "limit", "reset", "500"])
-    [chunk] = _chunks(salesforce.source(attempts=5))
+    [chunk] = _chunks(salesforce.source(retries=replace(FAST_RETRIES, attempts=5)))
     assert len(chunk.records) == 3
 
 
@@ -110,7 +111,7 @@ def test_retries_that_run_out_end_in_a_transient_error(salesforce: ServedSalesfo
     _accounts(salesforce, 1)
     salesforce.fake.faults.extend(["503"] * 10)
     with pytest.raises(TransientError) as raised:
-        _chunks(salesforce.source(attempts=3))
+        _chunks(salesforce.source(retries=replace(FAST_RETRIES, attempts=3)))
     assert (
         str(raised.value)
         == "salesforce still unavailable after 3 attempts: HTTP 503 SERVER_UNAVAILABLE"

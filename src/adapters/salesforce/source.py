@@ -23,7 +23,7 @@ import io
 import json
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -37,16 +37,10 @@ from simple_salesforce.exceptions import (
     SalesforceResourceNotFound,
 )
 from simple_salesforce.util import call_salesforce
-from tenacity import (
-    RetryError,
-    Retrying,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_exponential_jitter,
-)
 
+from adapters.retries import RetryPolicy, retried
 from adapters.salesforce import soql
-from lakecore.errors import ConfigurationError, SchemaMismatch, TerminalError, TransientError
+from lakecore.errors import ConfigurationError, SchemaMismatch, TerminalError
 from lakecore.extract import check_fields
 from lakecore.ports import Extracted, LandingDataset, Overlap, SecretStore
 
@@ -69,9 +63,7 @@ class SalesforceConfig:
     #: a first load larger than this many records runs as a Bulk API 2.0 job
     bulk_threshold: int = 100_000
     chunk_records: int = 50_000
-    attempts: int = 6
-    backoff_seconds: float = 1.0
-    backoff_max_seconds: float = 60.0
+    retries: RetryPolicy = field(default_factory=RetryPolicy)
     #: a CA bundle to trust (a test server's); the system's when unset
     ca_bundle: str | None = None
     timeout_seconds: float = 120.0
@@ -295,25 +287,9 @@ class SalesforceSource:
                 self._client = None
 
     def _retrying(self, call: Callable[[], T]) -> T:
-        config = self._config
-        retrying = Retrying(
-            retry=retry_if_exception(is_transient),
-            stop=stop_after_attempt(config.attempts),
-            wait=wait_exponential_jitter(
-                multiplier=config.backoff_seconds,
-                max=config.backoff_max_seconds,
-                jitter=config.backoff_seconds,
-            ),
-            sleep=self._sleep,
-            reraise=False,
-        )
         try:
-            return retrying(call)
-        except RetryError as exc:
-            last = exc.last_attempt.exception()
-            raise TransientError(
-                f"salesforce still unavailable after {config.attempts} attempts: {describe(last)}"
-            ) from None
+            return retried(call, system="salesforce", policy=self._config.retries,
+                           transient=is_transient, describe=describe, sleep=self._sleep)  # fmt: skip
         except SalesforceExpiredSession:
             raise
         except SalesforceError as exc:

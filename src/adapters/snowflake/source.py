@@ -17,22 +17,16 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import snowflake.connector
 from snowflake.connector import errors as sf_errors
-from tenacity import (
-    RetryError,
-    Retrying,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_exponential_jitter,
-)
 
-from lakecore.errors import ConfigurationError, TerminalError, TransientError
+from adapters.retries import RetryPolicy, retried
+from lakecore.errors import ConfigurationError, TerminalError
 from lakecore.extract import check_fields
 from lakecore.ports import Extracted, LandingDataset, SecretStore
 
@@ -67,8 +61,7 @@ class SnowflakeConfig:
     protocol: str = "https"
     #: how many days before its cursor a daily extraction reads again (late corrections)
     lookback_days: int = 3
-    attempts: int = 5
-    backoff_seconds: float = 1.0
+    retries: RetryPolicy = field(default_factory=RetryPolicy)
 
 
 class SnowflakeSource:
@@ -219,24 +212,21 @@ class SnowflakeSource:
             raise TerminalError(f"snowflake refused the login in {LOGIN} ({exc.errno})") from None
 
     def _retrying(self, call: Any) -> Any:
-        retrying = Retrying(
-            retry=retry_if_exception_type((sf_errors.OperationalError, sf_errors.InterfaceError)),
-            stop=stop_after_attempt(self._config.attempts),
-            wait=wait_exponential_jitter(multiplier=self._config.backoff_seconds, max=60),
-            reraise=False,
-        )
         try:
-            return retrying(call)
-        except RetryError as exc:
-            last = exc.last_attempt.exception()
-            raise TransientError(
-                f"snowflake still unavailable after {self._config.attempts} attempts: "
-                f"{type(last).__name__}"
-            ) from None
+            return retried(call, system="snowflake", policy=self._config.retries,
+                           transient=_is_transient, describe=_describe)  # fmt: skip
         except sf_errors.ProgrammingError as exc:
             raise TerminalError(
                 f"snowflake refused a query: {str(exc.msg).splitlines()[0][:200]}"
             ) from None
+
+
+def _is_transient(exc: BaseException) -> bool:
+    return isinstance(exc, sf_errors.OperationalError | sf_errors.InterfaceError)
+
+
+def _describe(exc: BaseException | None) -> str:
+    return type(exc).__name__ if exc else "unknown error"
 
 
 def identifier(name: str) -> str:
