@@ -10,9 +10,8 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
-from adapters.snowflake.source import SnowflakeSource, Window
 from entrypoints import quality
-from entrypoints.containers import Container, snowflake_config
+from entrypoints.containers import Container, snowflake_source
 from entrypoints.daily import print_report
 from entrypoints.runner import EXIT_OK, new_run, progress, running
 from lakecore.daily import run_daily
@@ -39,8 +38,7 @@ def command(args: argparse.Namespace) -> int:
     pipeline = container.pipeline()
     if not any(d.source == "snowflake" and d.extraction for d in pipeline.landing):
         raise ConfigurationError(f"pipeline {pipeline.name} extracts nothing from snowflake")
-    source = SnowflakeSource(snowflake_config(container.settings()), container.secrets(),
-                             Window(args.first, args.last))  # fmt: skip
+    source = snowflake_source(container.settings(), container.secrets(), (args.first, args.last))
     context = new_run()
     with quality.printing_failures(), running(container, "backfill", context) as started:
         store = started.store()

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 
 from dependency_injector import containers, providers
 from pyspark.sql import DataFrame, SparkSession
 
 from adapters.delta.store import DeltaTableStore
 from adapters.files.reports import LocalReportStore
-from adapters.salesforce.source import SalesforceConfig, SalesforceSource
 from adapters.secrets.local import LocalSecretStore
-from adapters.snowflake.source import SnowflakeConfig, SnowflakeSource
 from adapters.spark.engine import SparkEngine
 from adapters.spark.landing import SparkFileLanding
 from adapters.spark.quality import SparkGate
@@ -38,10 +36,20 @@ def spark_session(settings: Settings) -> Iterator[SparkSession]:
     )
 
 
-def snowflake_config(settings: Settings) -> SnowflakeConfig:
+def snowflake_source(
+    settings: Settings, secrets: SecretStore, window: tuple[date, date] | None = None
+) -> Source:
+    """Snowflake as a source, over ``window`` (days, both included) when given. The
+    connector is an extra, imported only when Snowflake is configured."""
     if not settings.snowflake_database:
         raise ConfigurationError("snowflake is not configured: set LAKECORE_SNOWFLAKE_DATABASE")
-    return SnowflakeConfig(
+    try:
+        from adapters.snowflake.source import SnowflakeConfig, SnowflakeSource, Window
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"snowflake needs the snowflake extra: pip install 'lakecore[snowflake]' ({exc.name})"
+        ) from None
+    config = SnowflakeConfig(
         database=settings.snowflake_database,
         schema=settings.snowflake_schema,
         warehouse=settings.snowflake_warehouse,
@@ -51,22 +59,36 @@ def snowflake_config(settings: Settings) -> SnowflakeConfig:
         protocol=settings.snowflake_protocol,
         lookback_days=settings.snowflake_lookback_days,
     )
+    return SnowflakeSource(config, secrets, Window(*window) if window else None)
+
+
+def salesforce_source(settings: Settings, secrets: SecretStore) -> Source:
+    """Salesforce as a source; simple-salesforce is an extra, imported only when configured."""
+    if not settings.salesforce_login_url:
+        raise ConfigurationError("salesforce is not configured: set LAKECORE_SALESFORCE_LOGIN_URL")
+    try:
+        from adapters.salesforce.source import SalesforceConfig, SalesforceSource
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"salesforce needs the salesforce extra: pip install 'lakecore[salesforce]' ({exc.name})"
+        ) from None
+    config = SalesforceConfig(
+        login_url=settings.salesforce_login_url,
+        lookback=timedelta(minutes=settings.salesforce_lookback_minutes),
+        bulk_threshold=settings.salesforce_bulk_threshold,
+        chunk_records=settings.salesforce_chunk_records,
+        ca_bundle=str(settings.salesforce_ca_bundle) if settings.salesforce_ca_bundle else None,
+    )
+    return SalesforceSource(config, secrets)
 
 
 def configured_sources(settings: Settings, secrets: SecretStore) -> dict[str, Source]:
     """The systems a run pulls from, by the name pipelines give them: those configured."""
     sources: dict[str, Source] = {}
     if settings.snowflake_database:
-        sources["snowflake"] = SnowflakeSource(snowflake_config(settings), secrets)
+        sources["snowflake"] = snowflake_source(settings, secrets)
     if settings.salesforce_login_url:
-        config = SalesforceConfig(
-            login_url=settings.salesforce_login_url,
-            lookback=timedelta(minutes=settings.salesforce_lookback_minutes),
-            bulk_threshold=settings.salesforce_bulk_threshold,
-            chunk_records=settings.salesforce_chunk_records,
-            ca_bundle=str(settings.salesforce_ca_bundle) if settings.salesforce_ca_bundle else None,
-        )
-        sources["salesforce"] = SalesforceSource(config, secrets)
+        sources["salesforce"] = salesforce_source(settings, secrets)
     return sources
 
 

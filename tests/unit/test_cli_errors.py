@@ -55,3 +55,20 @@ def test_generate_writes_landing_files(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "land" / "_manifest.json").is_file()
     assert list((tmp_path / "land" / "kafka" / "orders_events").glob("*.jsonl"))
+
+
+def test_the_command_line_loads_no_source_extra_it_is_not_asked_for() -> None:
+    """``lakecore[spark]`` alone runs the CLI: the Salesforce and Snowflake clients are
+    extras, imported only when their source is configured."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, entrypoints.cli, entrypoints.containers;"
+        "loaded = [m for m in ('snowflake.connector', 'simple_salesforce', 'tenacity', 'requests')"
+        " if m in sys.modules]; print(loaded); sys.exit(1 if loaded else 0)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
