@@ -115,7 +115,7 @@ def test_undated_rows_are_quarantined_with_a_reason_not_lost(legacy: ServedSnowf
     _run(store, legacy.source(Window(DAYS[0], DAYS[3])))
     [undated] = [r for r in store.read(BRONZE) if r["ORDER_NO"] == "L-99999"]
     assert undated["ORDER_TS"] is None  # not fakesnow's 1970-01-01
-    assert undated["_source_file"] == "snowflake/LEGACY_ORDERS/undated"
+    assert undated["_source_file"] == f"snowflake/{TABLE}/undated"
     quarantined = [r for r in store.read(lh.QUARANTINE) if "L-99999" in r["record"]]
     assert [r["reason"] for r in quarantined] == ["rule:not_null(event_ts)"]
     assert len(store.read(lh.ORDERS)) == 8
