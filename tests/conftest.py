@@ -14,24 +14,7 @@ from adapters.salesforce.source import SalesforceConfig, SalesforceSource
 from adapters.secrets.local import LocalSecretStore, variable
 from adapters.snowflake.source import SnowflakeConfig, SnowflakeSource, Window
 from tests.fakes import snowflake as fake_snowflake
-from tests.fakes.salesforce import FakeSalesforce, serve
-
-ACCOUNT_FIELDS = {
-    "Name": "string",
-    "Industry": "string",
-    "BillingCountry": "string",
-    "CreatedDate": "datetime",
-}
-LEAD_FIELDS = {
-    "FirstName": "string",
-    "LastName": "string",
-    "Company": "string",
-    "Email": "email",
-    "Status": "picklist",
-    "ConvertedAccountId": "reference",
-    "CreatedDate": "datetime",
-}
-
+from tests.fakes.salesforce import ACCOUNT_FIELDS, LEAD_FIELDS, FakeSalesforce, serve
 
 #: Retries that do not wait: the fake answers at once.
 FAST_RETRIES = RetryPolicy(backoff_seconds=0.001, backoff_max_seconds=0.002)

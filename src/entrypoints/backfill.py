@@ -8,29 +8,21 @@ the days whose content is unchanged.
 from __future__ import annotations
 
 import argparse
-from datetime import date
 
 from entrypoints import quality
 from entrypoints.containers import Container, snowflake_source
 from entrypoints.daily import print_report
-from entrypoints.runner import EXIT_OK, new_run, progress, running
+from entrypoints.runner import EXIT_OK, day, new_run, progress, running
 from lakecore.daily import run_daily
 from lakecore.errors import ConfigurationError
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("system", choices=["snowflake"], help="the system to backfill from")
     parser.add_argument(
-        "--from", dest="first", type=_day, required=True, help="first day (YYYY-MM-DD)"
+        "--from", dest="first", type=day, required=True, help="first day (YYYY-MM-DD)"
     )
-    parser.add_argument("--to", dest="last", type=_day, required=True, help="last day, included")
+    parser.add_argument("--to", dest="last", type=day, required=True, help="last day, included")
 
 
 def command(args: argparse.Namespace) -> int:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from entrypoints import backfill, daily, extract, quality, summary
 from entrypoints.containers import Container
-from entrypoints.runner import EXIT_OK, guarded, new_run, progress, running
+from entrypoints.runner import EXIT_OK, day, guarded, new_run, progress, running
 from entrypoints.settings import Settings
 from lakecore.errors import ConfigurationError
 from lakecore.schema import TableId
@@ -37,13 +37,6 @@ def _positive(text: str) -> int:
     return value
 
 
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
-
-
 def _today() -> date:
     return datetime.now(UTC).date()
 
@@ -57,7 +50,7 @@ def _add_generate_options(parser: argparse.ArgumentParser, rows: int) -> None:
         "--dirty", type=_ratio, default=0.02, help="share of defective records (default 0.02)"
     )
     parser.add_argument(
-        "--date", type=_day, default=None, help="business date (default: today, UTC)"
+        "--date", type=day, default=None, help="business date (default: today, UTC)"
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 import uuid
 from collections.abc import Callable, Iterator
@@ -31,6 +32,14 @@ from lakecore.ports import RunContext
 log = structlog.get_logger("lakecore")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_TRANSIENT = 0, 1, 2, 75
+
+
+def day(text: str) -> date:
+    """An argparse type: a date as YYYY-MM-DD, or a one-line usage error."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def new_run(proc_date: date | None = None) -> RunContext:

@@ -72,13 +72,14 @@ def pull(
     delivered = Delivered(table, store=store, engine=engine)
     for chunk in source.extract(dataset, state):
         extracted += len(chunk.records)
-        records = fresh(chunk, table, store=store, engine=engine, delivered=delivered)
+        digest = checksum(chunk.records)
+        records = fresh(chunk, digest, table, store=store, engine=engine, delivered=delivered)
         repeated += len(chunk.records) - len(records)
         if records:
             batch = first + len(writes)
             frame = engine.with_constants(
                 engine.from_records(records, fields_of(dataset, records)),
-                lineage(dataset, run, batch, name=chunk.name, checksum=checksum(chunk.records)),
+                lineage(dataset, run, batch, name=chunk.name, checksum=digest),
             )
             progress("source.extracted", table=str(table.id), records=len(records), batch=batch)
             writes.append(store.append(table, frame, Marker(app, batch, chunk.state)))
@@ -112,31 +113,30 @@ class Delivered(Generic[F]):
         self._known: set[tuple[str, str]] = set()
         self._asked: set[str] = set()
 
-    def holds(self, chunk: Extracted) -> bool:
+    def holds(self, chunk: Extracted, digest: str) -> bool:
         if chunk.name not in self._asked:
             names = sorted({chunk.name, *chunk.expected} - self._asked)
             self._asked.update(names)
             rows = self._engine.where_in(self._store.read(self._table), "_source_file", names)
             found = self._engine.distinct(rows, ("_source_file", "_source_checksum"))
             self._known |= {(str(name), str(digest)) for name, digest in found}
-        return (chunk.name, checksum(chunk.records)) in self._known
+        return (chunk.name, digest) in self._known
 
 
 def fresh(
     chunk: Extracted,
+    digest: str,
     table: TableSpec,
     *,
     store: TableStore[F],
     engine: Engine[F],
-    delivered: Delivered[F] | None = None,
+    delivered: Delivered[F],
 ) -> Sequence[Mapping[str, str | None]]:
-    """The chunk's records bronze does not hold yet."""
+    """The chunk's records (whose ``checksum`` is ``digest``) bronze does not hold yet."""
     if not chunk.records or not store.exists(table.id):
         return chunk.records
-    if chunk.replayable:
-        delivered = delivered or Delivered(table, store=store, engine=engine)
-        if delivered.holds(chunk):
-            return ()
+    if chunk.replayable and delivered.holds(chunk, digest):
+        return ()
     if chunk.overlap is None:
         return chunk.records
     held = known(chunk.overlap, store.read(table), engine=engine)

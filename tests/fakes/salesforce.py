@@ -37,6 +37,12 @@ _SELECT = re.compile(
 )
 _COUNT = re.compile(r"^SELECT COUNT\(\) FROM (?P<obj>[A-Za-z0-9_]+)$")
 FAULTS = ("500", "503", "limit", "reset", "expire")
+#: The objects lakecore pulls, as the fake org describes them (besides Id, SystemModstamp, IsDeleted).
+ACCOUNT_FIELDS = {"Name": "string", "Industry": "string", "BillingCountry": "string",
+                  "CreatedDate": "datetime"}  # fmt: skip
+LEAD_FIELDS = {"FirstName": "string", "LastName": "string", "Company": "string",
+               "Email": "email", "Status": "picklist", "ConvertedAccountId": "reference",
+               "CreatedDate": "datetime"}  # fmt: skip
 
 
 def stamp(moment: datetime) -> str:

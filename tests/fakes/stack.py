@@ -29,13 +29,8 @@ from typing import Any
 
 from pipelines.orders.generate import GenerateOptions, generate
 from tests.fakes import snowflake as fake_snowflake
-from tests.fakes.salesforce import FakeSalesforce, serve, stamp
+from tests.fakes.salesforce import ACCOUNT_FIELDS, LEAD_FIELDS, FakeSalesforce, serve, stamp
 
-ACCOUNT_FIELDS = {"Name": "string", "Industry": "string", "BillingCountry": "string",
-                  "CreatedDate": "datetime"}  # fmt: skip
-LEAD_FIELDS = {"FirstName": "string", "LastName": "string", "Company": "string",
-               "Email": "email", "Status": "picklist", "ConvertedAccountId": "reference",
-               "CreatedDate": "datetime"}  # fmt: skip
 #: what comes from the stand-ins, not from landing files
 PULLED = ("salesforce", "snowflake")
 

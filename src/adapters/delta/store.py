@@ -27,7 +27,7 @@ from lakecore.errors import (
 )
 from lakecore.merge import MergeSpec
 from lakecore.ports import Commit, Marker, Slice, WriteResult
-from lakecore.schema import Kind, TableId, TableSpec
+from lakecore.schema import TableId, TableSpec
 
 _CONFLICTS = (
     delta_errors.DeltaConcurrentModificationException,
@@ -173,8 +173,7 @@ class DeltaTableStore:
                 # an append, and an append does not join or materialize the source.
                 _writer(batch, "append", marker).save(self.location(table.id))
                 return self._result(table.id, inserted_by_append=True)
-            condition = " AND ".join([match_condition(spec), *key_bounds(table, batch, spec)])
-            merge = target.alias("t").merge(batch.alias("s"), condition)
+            merge = target.alias("t").merge(batch.alias("s"), match_condition(spec))
             if spec.version:
                 merge = merge.whenMatchedUpdateAll(condition=newer_condition(spec))
             with self._marked(marker):
@@ -334,41 +333,6 @@ def match_condition(spec: MergeSpec) -> str:
     """SQL text: target ``t`` and source ``s`` rows match on every key, null-safely.
     Column names only ever appear quoted, so no name can change the condition."""
     return " AND ".join(f"t.{quote(k)} <=> s.{quote(k)}" for k in spec.keys)
-
-
-def key_bounds(table: TableSpec, batch: DataFrame, spec: MergeSpec) -> list[str]:
-    """SQL: the batch's range of each date or time key, on the target only, so the MERGE
-    reads just the files whose statistics overlap it (Delta's data skipping) instead of the
-    whole table. A key the batch holds nulls in stays unbounded (null matches null)."""
-    kinds = {k: table.column(k).type.kind for k in spec.keys}
-    ranged = {
-        k: "TIMESTAMP" if t is Kind.TIMESTAMP else "DATE"
-        for k, t in kinds.items()
-        if t in (Kind.DATE, Kind.TIMESTAMP)
-    }
-    if not ranged:
-        return []
-    aggregates = []
-    for key, kind in ranged.items():
-        column = F.col(quote(key))
-        for bound in (F.min(column), F.max(column)):
-            # As text in the session's time zone, which reads the literal back the same way.
-            aggregates.append(
-                F.date_format(bound, "yyyy-MM-dd HH:mm:ss.SSSSSS")
-                if kind == "TIMESTAMP"
-                else bound.cast("string")
-            )
-        aggregates.append(F.count(F.when(column.isNull(), 1)))
-    found = batch.agg(*aggregates).first()
-    values = list(found) if found is not None else []
-    terms = []
-    for i, (key, kind) in enumerate(ranged.items()):
-        low, high, nulls = values[3 * i : 3 * i + 3]
-        if low is not None and not nulls:
-            terms.append(
-                f"t.{quote(key)} BETWEEN {kind} {sql_string(low)} AND {kind} {sql_string(high)}"
-            )
-    return terms
 
 
 def newer_condition(spec: MergeSpec) -> str:

@@ -40,7 +40,7 @@ from simple_salesforce.util import call_salesforce
 
 from adapters.retries import RetryPolicy, retried
 from adapters.salesforce import soql
-from lakecore.errors import ConfigurationError, SchemaMismatch, TerminalError
+from lakecore.errors import ConfigurationError, TerminalError
 from lakecore.extract import check_fields
 from lakecore.ports import Extracted, LandingDataset, Overlap, SecretStore
 
@@ -97,9 +97,6 @@ class SalesforceSource:
             )
         obj = soql.name(extraction.object, what="object")
         described = self._describe(obj)
-        for required in (_CURSOR, _TIEBREAK):
-            if required not in described:
-                raise SchemaMismatch(f"salesforce {obj}: has no {required} to extract by")
         check_fields(
             "salesforce", obj, _selected(dataset.fields), described, previous=_fields_of(state)
         )
@@ -154,7 +151,6 @@ class SalesforceSource:
                     overlap=overlap,
                     total=total,
                 )
-                # Resumed after this chunk, the look-back window reaches back before it.
                 chunk = []
             if done:
                 return

@@ -140,10 +140,9 @@ class SnowflakeSource:
         self, cursor: Any, table: str, column: str, fields: Sequence[str], window: Window
     ) -> Iterator[tuple[str, list[dict[str, str | None]]]]:
         names = ", ".join(f'"{identifier(f)}"' for f in fields)
-        order = ", ".join(f'"{identifier(f)}"' for f in fields)
         query = (
             f"SELECT {names} FROM {self._qualified(table)}"  # nosec B608
-            f' WHERE "{column}" >= %s AND "{column}" < %s ORDER BY "{column}", {order}'
+            f' WHERE "{column}" >= %s AND "{column}" < %s ORDER BY "{column}", {names}'
         )
         start = datetime.combine(window.first, datetime.min.time())
         end = datetime.combine(window.last + timedelta(days=1), datetime.min.time())
