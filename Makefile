@@ -6,9 +6,12 @@ PYTHON  ?= python3.11
 VENV    := .venv
 BIN     := $(VENV)/bin
 JARS    := build/jars
+KAFKA   := build/kafka
 export SPARK_LOCAL_IP := 127.0.0.1
 # This checkout's commands use the jars `make jars` fetched (elsewhere Spark fetches them).
 export LAKECORE_JARS_DIR := $(CURDIR)/$(JARS)
+# The Kafka broker the tests and `make stack` start (its own JVM, its own jars).
+export LAKECORE_KAFKA_JARS_DIR := $(CURDIR)/$(KAFKA)
 export TZ := UTC
 export PYTHONHASHSEED := 0
 
@@ -22,7 +25,7 @@ $(BIN)/uv:
 	$(BIN)/pip install --quiet --upgrade uv
 
 $(VENV)/.installed: pyproject.toml examples/sensors/pyproject.toml | $(BIN)/uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[spark,gx,salesforce,snowflake,dev]' -e examples/sensors
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[spark,gx,salesforce,snowflake,kafka,dev]' -e examples/sensors
 	@touch $@
 
 $(JARS)/.fetched: jars/pom.xml
@@ -31,14 +34,20 @@ $(JARS)/.fetched: jars/pom.xml
 	    -DincludeScope=runtime -DoutputDirectory=$(CURDIR)/$(JARS)
 	@touch $@
 
+$(KAFKA)/.fetched: jars/broker/pom.xml
+	rm -rf $(KAFKA)
+	mvn --batch-mode --quiet -f jars/broker/pom.xml dependency:copy-dependencies \
+	    -DincludeScope=runtime -DoutputDirectory=$(CURDIR)/$(KAFKA)
+	@touch $@
+
 setup: $(VENV)/.installed jars ## create .venv, install lakecore and its tools
 
-jars: $(JARS)/.fetched ## fetch the JVM jars declared in jars/pom.xml from Maven Central
+jars: $(JARS)/.fetched $(KAFKA)/.fetched ## fetch the JVM jars (jars/pom.xml, jars/broker/pom.xml) from Maven Central
 
 demo: setup ## generate data, run the daily pipeline locally, print the summary
 	$(BIN)/lakecore demo
 
-stack: setup ## start local Salesforce and Snowflake stand-ins, seeded; settings in build/stack.env
+stack: setup ## start a Kafka broker and the Salesforce and Snowflake stand-ins; settings in build/stack.env
 	$(BIN)/python -m tests.fakes.stack start --dir build/stack --env build/stack.env
 
 stack-down: ## stop the stand-ins `make stack` started

@@ -14,6 +14,7 @@ from adapters.salesforce.source import SalesforceConfig, SalesforceSource
 from adapters.secrets.local import LocalSecretStore, variable
 from adapters.snowflake.source import SnowflakeConfig, SnowflakeSource, Window
 from tests.fakes import snowflake as fake_snowflake
+from tests.fakes.kafka import Broker, broker
 from tests.fakes.salesforce import ACCOUNT_FIELDS, LEAD_FIELDS, FakeSalesforce, serve
 
 #: Retries that do not wait: the fake answers at once.
@@ -95,3 +96,10 @@ def legacy(served_snowflake: ServedSnowflakeSource) -> ServedSnowflakeSource:
     """fakesnow with an empty legacy orders table."""
     served_snowflake.served.reset()
     return served_snowflake
+
+
+@pytest.fixture(scope="session")
+def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
+    """A real Kafka broker (KRaft) for the test session; each test makes its own topic."""
+    with broker(tmp_path_factory.mktemp("kafka")) as running:
+        yield running

@@ -12,7 +12,7 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from entrypoints import backfill, daily, extract, quality, summary
+from entrypoints import backfill, daily, extract, quality, stream, summary
 from entrypoints.containers import Container
 from entrypoints.runner import EXIT_OK, day, guarded, new_run, progress, running
 from entrypoints.settings import Settings
@@ -56,6 +56,8 @@ def _add_generate_options(parser: argparse.ArgumentParser, rows: int) -> None:
 
 def cmd_generate(args: argparse.Namespace) -> int:
     manifest = _generate(args.out, args)
+    if args.to_kafka:
+        manifest = stream.send_generated(Container().settings(), args.out, manifest)
     _print_manifest(manifest, args.out)
     return EXIT_OK
 
@@ -142,6 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
     gen = commands.add_parser("generate", help="write realistic landing data (deterministic)")
     gen.add_argument("--out", type=Path, required=True, help="landing folder to write")
     _add_generate_options(gen, rows=10_000)
+    gen.add_argument(
+        "--to-kafka",
+        action="store_true",
+        help="send the order events to the Kafka topic (LAKECORE_KAFKA_BOOTSTRAP_SERVERS) "
+        "instead of writing them as landing files",
+    )
     gen.set_defaults(handler=cmd_generate)
 
     run = commands.add_parser("run", help="run a job")
@@ -157,6 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
     back = commands.add_parser("backfill", help="pull a window of days from a system")
     backfill.add_arguments(back)
     back.set_defaults(handler=backfill.command)
+
+    streaming = commands.add_parser(
+        "stream", help="run a pipeline's stream (Kafka -> bronze, silver, dead letters)"
+    )
+    stream.add_arguments(streaming)
+    streaming.set_defaults(handler=stream.command)
 
     demo = commands.add_parser(
         "demo", help="generate data, run the daily pipeline, show the result"

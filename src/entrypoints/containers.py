@@ -20,7 +20,9 @@ from entrypoints.pipelines import load_pipeline
 from entrypoints.settings import Environment, GateExecutor, Settings, secret_variables
 from lakecore.errors import ConfigurationError
 from lakecore.gate import Gate
+from lakecore.pipeline import Pipeline
 from lakecore.ports import QualityGate, SecretStore, Source
+from lakecore.schema import TableId
 
 
 def spark_session(settings: Settings) -> Iterator[SparkSession]:
@@ -92,6 +94,15 @@ def configured_sources(settings: Settings, secrets: SecretStore) -> dict[str, So
     return sources
 
 
+def table_locations(settings: Settings, pipeline: Pipeline) -> dict[TableId, str]:
+    """Tables kept outside ``<lake>/<layer>/<name>``: streams' dead letters, when
+    ``LAKECORE_STREAM_DEAD_LETTERS`` says where."""
+    root = (settings.stream_dead_letters or "").rstrip("/")
+    if not root:
+        return {}
+    return {s.dead_letters.id: f"{root}/{s.folder}" for s in pipeline.streams}
+
+
 def quality_executor(settings: Settings) -> QualityGate[DataFrame]:
     """The gate's executor, by setting: native single-pass Spark (default) or GX."""
     if settings.gate_executor is GateExecutor.GX:
@@ -139,7 +150,12 @@ class Container(containers.DeclarativeContainer):
     sources = providers.Singleton(configured_sources, settings, secrets)
 
     engine = providers.Singleton(SparkEngine, spark)
-    store = providers.Singleton(DeltaTableStore, spark, settings.provided.lake_root)
+    store = providers.Singleton(
+        DeltaTableStore,
+        spark,
+        settings.provided.lake_root,
+        locations=providers.Callable(table_locations, settings, pipeline),
+    )
     landing = providers.Factory(SparkFileLanding, spark)
 
     quality_executor = providers.Singleton(quality_executor, settings)

@@ -62,6 +62,8 @@ class _Bars:
     step, progress is a log event: JSON in a job, a readable line on a terminal."""
 
     _QUIET = ("source.chunk", "source.extracted")
+    #: said again, with the lag and the duration, by the stream's own ``stream.batch``
+    _SAID_AGAIN = ("stream.written",)
 
     def __init__(self) -> None:
         self._live: Progress | None = None
@@ -78,6 +80,9 @@ class _Bars:
             return
         if step == "source.done":
             self._stop()
+        if step in self._SAID_AGAIN:
+            log.debug(step, **facts)
+            return
         log.info(step, **facts)
 
     def _start(self, table: str) -> None:

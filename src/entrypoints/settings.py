@@ -91,6 +91,23 @@ class Settings(BaseSettings):
     snowflake_protocol: str = Field(default="https", pattern="^https?$")
     #: how many days before its cursor a daily extraction reads again
     snowflake_lookback_days: int = Field(default=3, ge=0)
+    #: Kafka brokers (``host:port,...``): the stream reads from them when this is set
+    kafka_bootstrap_servers: str | None = None
+    #: the topic a stream reads, when not the one its pipeline names
+    kafka_topic: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._-]{1,249}$")
+    #: how long the broker may stay silent before a command gives up with exit 75
+    kafka_timeout_seconds: float = Field(default=30, gt=0)
+    #: where streams keep their checkpoints, one folder per topic (``<lake>/_checkpoints``)
+    stream_checkpoints: str | None = None
+    #: where streams keep their dead-letter tables, one per topic (``<lake>/_dlq``)
+    stream_dead_letters: str | None = None
+    #: seconds between micro-batches of a running stream
+    stream_trigger_seconds: float = Field(default=30, gt=0)
+    #: where a stream starts the first time: ``earliest`` (all history), ``latest``, or
+    #: Spark's JSON of offsets per partition
+    stream_starting_offsets: str = "earliest"
+    #: at most this many records per micro-batch (unbounded when unset)
+    stream_max_offsets_per_trigger: int | None = Field(default=None, ge=1)
     #: a folder of ``<name>.json`` secrets (owner-only), after ``LAKECORE_SECRET_*`` variables
     secrets_dir: Path | None = None
     aws: AwsNames = Field(default_factory=AwsNames)

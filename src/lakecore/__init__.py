@@ -77,6 +77,15 @@ from lakecore.schema import (
     TableSpec,
     decimal,
 )
+from lakecore.stream import (
+    KAFKA_FIELDS,
+    BatchOutcome,
+    MicroBatch,
+    Stream,
+    StreamSource,
+    dead_letter_table,
+    stream_batch,
+)
 from lakecore.watermark import Watermark
 
 __all__ = [
@@ -84,11 +93,13 @@ __all__ = [
     "BRONZE_LINEAGE",
     "DATE",
     "DOUBLE",
+    "KAFKA_FIELDS",
     "LONG",
     "SILVER_LINEAGE",
     "STRING",
     "TIMESTAMP",
     "Aggregate",
+    "BatchOutcome",
     "Column",
     "CommitConflict",
     "ConfigurationError",
@@ -116,6 +127,7 @@ __all__ = [
     "Layer",
     "Marker",
     "MergeSpec",
+    "MicroBatch",
     "NotNull",
     "Overlap",
     "Pattern",
@@ -133,6 +145,8 @@ __all__ = [
     "Source",
     "SourceIntake",
     "SourceNotFound",
+    "Stream",
+    "StreamSource",
     "TableId",
     "TableNotFound",
     "TableSpec",
@@ -144,11 +158,13 @@ __all__ = [
     "Watermark",
     "WriteResult",
     "conform_record",
+    "dead_letter_table",
     "decimal",
     "dedupe",
     "landing_dataset",
     "pull",
     "quarantine_table",
     "run_daily",
+    "stream_batch",
 ]
 __version__ = "0.1.0"

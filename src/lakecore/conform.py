@@ -65,6 +65,11 @@ class ConformSpec:
             raise ConfigurationError(
                 f"{self.source} -> {self.target.id}: missing {sorted(missing)}, unknown {unknown}"
             )
+        binary = [f.name for f in self.fields if self.type_of(f.name).kind is Kind.BINARY]
+        if binary:
+            raise ConfigurationError(
+                f"{self.source} -> {self.target.id}: text cannot conform to binary {binary}"
+            )
 
     def type_of(self, column: str) -> DataType:
         return self.target.column(column).type

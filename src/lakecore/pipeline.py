@@ -20,6 +20,7 @@ from lakecore.merge import MergeSpec
 from lakecore.ports import Engine, Extraction, LandingDataset, RunContext
 from lakecore.rules import RuleSuite, validate_suites
 from lakecore.schema import DATE, LONG, TIMESTAMP, Column, Layer, TableId, TableSpec
+from lakecore.stream import Stream
 
 F = TypeVar("F")
 
@@ -131,6 +132,8 @@ class Pipeline:
     gold: GoldTransform | None = None
     suites: Mapping[TableId, RuleSuite] = field(default_factory=dict)
     description: str = ""
+    #: topics feeding silver record by record (``lakecore.stream``)
+    streams: tuple[Stream, ...] = ()
 
     def __post_init__(self) -> None:
         if not _NAME.fullmatch(self.name):
@@ -140,6 +143,7 @@ class Pipeline:
         self._check_bronze()
         self._check_silver()
         self._check_gold()
+        self._check_streams()
         self._check_suites()
 
     # --- what the pipeline holds ------------------------------------------------------------
@@ -159,7 +163,8 @@ class Pipeline:
 
     @property
     def tables(self) -> tuple[TableSpec, ...]:
-        return (*self.bronze, *self.silver, self.quarantine, *self.gold_tables)
+        dead_letters = tuple(s.dead_letters for s in self.streams)
+        return (*self.bronze, *self.silver, self.quarantine, *self.gold_tables, *dead_letters)
 
     @property
     def tables_by_id(self) -> dict[TableId, TableSpec]:
@@ -180,6 +185,13 @@ class Pipeline:
 
     def bronze_of(self, spec: ConformSpec) -> TableSpec:
         return next(t for t in self.bronze if t.id == spec.source)
+
+    def stream(self, name: str) -> Stream:
+        for stream in self.streams:
+            if stream.name == name:
+                return stream
+        known = ", ".join(s.name for s in self.streams) or "none"
+        raise ConfigurationError(f"pipeline {self.name} has no stream {name!r} (streams: {known})")
 
     def app(self, step: str) -> str:
         """The marker name this pipeline's ``step`` commits its progress under."""
@@ -232,6 +244,18 @@ class Pipeline:
         for table in self.gold.outputs:
             if table.id.layer is not Layer.GOLD:
                 raise ConfigurationError(f"{self.name}: gold output {table.id} is not in gold")
+
+    def _check_streams(self) -> None:
+        for attribute in ("name", "folder"):
+            names = [getattr(s, attribute) for s in self.streams]
+            if len(set(names)) != len(names):
+                raise ConfigurationError(f"{self.name}: two streams share a {attribute} in {names}")
+        for stream in self.streams:
+            if stream.dataset not in self.landing or stream.conform not in self.conform:
+                raise ConfigurationError(
+                    f"{self.name}: stream {stream.name} must use one of the pipeline's landing "
+                    "datasets and conform specs"
+                )
 
     def _check_suites(self) -> None:
         validate_suites(self.suites, self.tables_by_id)

@@ -16,6 +16,8 @@ class Layer(StrEnum):
     BRONZE = "bronze"
     SILVER = "silver"
     GOLD = "gold"
+    #: records a stream could not take, kept whole with why (``<lake>/_dlq/<stream>``)
+    DEAD_LETTER = "_dlq"
 
 
 class Kind(StrEnum):
@@ -28,6 +30,7 @@ class Kind(StrEnum):
     BOOLEAN = "boolean"
     DATE = "date"
     TIMESTAMP = "timestamp"
+    BINARY = "binary"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,7 @@ DOUBLE = DataType(Kind.DOUBLE)
 BOOLEAN = DataType(Kind.BOOLEAN)
 DATE = DataType(Kind.DATE)
 TIMESTAMP = DataType(Kind.TIMESTAMP)
+BINARY = DataType(Kind.BINARY)
 
 
 def decimal(precision: int, scale: int) -> DataType:
@@ -82,7 +86,9 @@ class TableId:
 
     def __post_init__(self) -> None:
         if self.layer not in Layer.__members__.values():
-            raise ConfigurationError(f"invalid layer {self.layer!r}: use bronze, silver or gold")
+            raise ConfigurationError(
+                f"invalid layer {self.layer!r}: use bronze, silver, gold or _dlq"
+            )
         object.__setattr__(self, "layer", Layer(self.layer))
         if not _IDENTIFIER.fullmatch(self.name):
             raise ConfigurationError(
@@ -94,7 +100,7 @@ class TableId:
         layer, dot, name = text.partition(".")
         if not dot or layer not in Layer.__members__.values():
             raise ConfigurationError(
-                f"invalid table {text!r}: expected <bronze|silver|gold>.<name>"
+                f"invalid table {text!r}: expected <bronze|silver|gold|_dlq>.<name>"
             )
         return cls(Layer(layer), name)
 

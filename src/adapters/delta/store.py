@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import structlog
 from delta import exceptions as delta_errors
 from delta.tables import DeltaTable
 from py4j.protocol import Py4JJavaError
@@ -48,6 +51,10 @@ _TXN_APP, _TXN_VERSION = (
 _USER_METADATA = "spark.databricks.delta.commitInfo.userMetadata"
 #: How many of the newest commits ``marker_state`` reads before it reads the whole history.
 _RECENT_COMMITS = 20
+#: A write losing to concurrent commits is made again, up to this many attempts in all,
+#: after pauses growing from ``_FIRST_PAUSE`` to ``_MAX_PAUSE`` seconds (with jitter).
+_ATTEMPTS, _FIRST_PAUSE, _MAX_PAUSE = 10, 0.25, 8.0
+log = structlog.get_logger("lakecore.delta")
 
 
 class DeltaTableStore:
@@ -64,15 +71,17 @@ class DeltaTableStore:
     any other failure of Delta or Spark.
     """
 
-    def __init__(self, spark: SparkSession, lake_root: str) -> None:
+    def __init__(
+        self, spark: SparkSession, lake_root: str, locations: Mapping[TableId, str] | None = None
+    ) -> None:
         self._spark = spark
-        local = urlparse(lake_root).scheme in ("", "file") and "://" not in lake_root
-        # Delta reads a relative path as a table name: local roots are made absolute.
-        self._root = str(Path(lake_root).resolve()) if local else lake_root.rstrip("/")
+        self._root = _absolute(lake_root)
+        self._locations = {t: _absolute(p) for t, p in (locations or {}).items()}
         self._ready: dict[TableId, DeltaTable] = {}
 
     def location(self, table: TableId) -> str:
-        return f"{self._root}/{table.path}"
+        """``<lake_root>/<layer>/<name>``, or where ``locations`` puts the table."""
+        return self._locations.get(table) or f"{self._root}/{table.path}"
 
     def check_writable(self) -> None:
         """Fail early, with one clear line, when a local lake root cannot be written."""
@@ -163,6 +172,11 @@ class DeltaTableStore:
     def merge(
         self, table: TableSpec, frame: DataFrame, spec: MergeSpec, marker: Marker | None = None
     ) -> WriteResult:
+        return _retried(table.id, lambda: self._merge(table, frame, spec, marker))
+
+    def _merge(
+        self, table: TableSpec, frame: DataFrame, spec: MergeSpec, marker: Marker | None
+    ) -> WriteResult:
         if self._applied(table.id, marker):
             return WriteResult(table.id, None, skipped=True)
         batch = dedupe(_aligned(table, frame), spec)
@@ -200,6 +214,16 @@ class DeltaTableStore:
         mode: str,
         marker: Marker | None,
         options: dict[str, str] | None = None,
+    ) -> WriteResult:
+        return _retried(table.id, lambda: self._write_once(table, frame, mode, marker, options))
+
+    def _write_once(
+        self,
+        table: TableSpec,
+        frame: DataFrame,
+        mode: str,
+        marker: Marker | None,
+        options: dict[str, str] | None,
     ) -> WriteResult:
         if self._applied(table.id, marker):
             return WriteResult(table.id, None, skipped=True)
@@ -260,6 +284,28 @@ class DeltaTableStore:
         merged = last["operation"] == "MERGE"
         written = inserted + updated if merged else metrics.get("numOutputRows", 0)
         return WriteResult(table, last["version"], written, inserted, updated)
+
+
+def _retried(table: TableId, write: Callable[[], WriteResult]) -> WriteResult:
+    """``write``, made again when a concurrent writer won the commit (nothing of the lost
+    attempt is in the table); ``CommitConflict`` after ``_ATTEMPTS`` lost races."""
+    attempt = 1
+    while True:
+        try:
+            return write()
+        except CommitConflict as conflict:
+            if attempt == _ATTEMPTS:
+                raise CommitConflict(f"{conflict} ({_ATTEMPTS} attempts)") from conflict
+            pause = min(_MAX_PAUSE, _FIRST_PAUSE * 2**attempt)
+            log.info("delta.commit_conflict", table=str(table), attempt=attempt, pause=pause)
+            time.sleep(pause * random.uniform(0.5, 1.5))  # nosec B311 - jitter, not secrecy
+            attempt += 1
+
+
+def _absolute(root: str) -> str:
+    """Delta reads a relative path as a table name: local paths are made absolute."""
+    local = urlparse(root).scheme in ("", "file") and "://" not in root
+    return str(Path(root).resolve()) if local else root.rstrip("/")
 
 
 def _writer(frame: DataFrame, mode: str, marker: Marker | None) -> Any:

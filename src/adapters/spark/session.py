@@ -24,7 +24,10 @@ BASE_CONF: Mapping[str, str] = {
 #: The JVM packages a local session needs, as Maven coordinates. Without a jars folder,
 #: Spark resolves them from Maven Central into the user's Ivy cache (~/.ivy2) once;
 #: ``jars/pom.xml`` declares the same for ``make jars`` (a test keeps the two in step).
-JVM_PACKAGES = ("io.delta:delta-spark_2.12:3.3.2",)
+JVM_PACKAGES = (
+    "io.delta:delta-spark_2.12:3.3.2",
+    "org.apache.spark:spark-sql-kafka-0-10_2.12:3.5.7",
+)
 
 #: The driver JVM's logging: warnings and errors, without start-up notices.
 LOG_CONFIG = Path(__file__).with_name("log4j2.properties")

@@ -13,6 +13,7 @@ _SIMPLE: dict[Kind, T.DataType] = {
     Kind.BOOLEAN: T.BooleanType(),
     Kind.DATE: T.DateType(),
     Kind.TIMESTAMP: T.TimestampType(),
+    Kind.BINARY: T.BinaryType(),
 }
 
 

@@ -3,7 +3,9 @@
 * ``rows(table, rules)``: typed rows of ``table`` that satisfy the record ``rules``;
 * ``breaking(table, rules, rule)``: typed rows that break ``rule`` and satisfy the others;
 * ``records(spec)``: raw text records (as they land) that ``spec`` conforms without a
-  reason to quarantine them; ``bad_records(spec, rule)`` ones it quarantines for ``rule``.
+  reason to quarantine them; ``bad_records(spec, rule)`` ones it quarantines for ``rule``;
+* ``event_values(spec)`` and ``hostile_values(spec)``: Kafka values a stream takes, and
+  ones it must dead-letter.
 """
 
 from __future__ import annotations
@@ -139,3 +141,88 @@ def _text(value: Any) -> str | None:
     if isinstance(value, Decimal):
         return format(value, "f")
     return str(value)
+
+
+# --- Kafka values ----------------------------------------------------------------------------
+
+
+def event_values(spec: ConformSpec) -> st.SearchStrategy[bytes]:
+    """Kafka record values (UTF-8 JSON) that ``spec`` (one with a ``payload``) conforms."""
+    payload = _payload_of(spec)
+    return records(spec).map(lambda raw: str(raw[payload]).encode())
+
+
+def hostile_values(spec: ConformSpec) -> st.SearchStrategy[bytes | None]:
+    """Kafka record values ``spec`` must refuse: bytes that are not UTF-8 or not JSON, empty
+    and absent values, JSON that is not an object, events missing a required field, or with
+    a field of the wrong type, a huge or non-finite number, text breaking a rule (unicode,
+    oversized). Each is checked against the reference semantics (``conform_record``)."""
+    payload = _payload_of(spec)
+    event = records(spec).map(lambda raw: json.loads(str(raw[payload])))
+    typed = [f.source for f in spec.fields if spec.type_of(f.name).kind is not Kind.STRING]
+    required = [r.column for r in spec.rules if isinstance(r, NotNull)]
+    source_of = {f.name: f.source for f in spec.fields}
+    checked = [source_of[r.column] for r in spec.rules if isinstance(r, InSet | Pattern)]
+    hostile = st.one_of(
+        st.binary(min_size=1, max_size=64),
+        st.just(b""),
+        st.none(),
+        st.text(max_size=40).map(str.encode),
+        st.sampled_from([b"[]", b"[1, 2]", b'"text"', b"42", b"null", b"true", b"{", b"{}x"]),
+        st.tuples(event, st.sampled_from([source_of[c] for c in required])).map(
+            lambda pair: _dumps({k: v for k, v in pair[0].items() if k != pair[1]})
+        ),
+        st.tuples(event, st.sampled_from(typed), _wrong_values()).map(
+            lambda t: _dumps({**t[0], t[1]: t[2]})
+        ),
+        st.tuples(event, st.sampled_from(typed), st.sampled_from(["NaN", "Infinity", "1e400"])).map(
+            lambda t: _with_token(t[0], t[1], t[2])
+        ),
+        st.tuples(event, st.sampled_from(checked), _odd_text()).map(
+            lambda t: _dumps({**t[0], t[1]: t[2]})
+        ),
+    )
+    return hostile.filter(lambda value: _refused(value, spec, payload))
+
+
+def _payload_of(spec: ConformSpec) -> str:
+    if spec.payload is None:
+        raise ValueError(f"{spec.source} -> {spec.target.id} has no payload column")
+    return spec.payload
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False).encode()
+
+
+def _with_token(event: dict[str, Any], field: str, token: str) -> bytes:
+    """``event`` as JSON with ``field`` set to a bare token (not JSON: NaN, Infinity)."""
+    rest = _dumps({k: v for k, v in event.items() if k != field})[:-1]
+    comma = b", " if rest != b"{" else b""
+    return rest + comma + f'"{field}": {token}}}'.encode()
+
+
+def _wrong_values() -> st.SearchStrategy[Any]:
+    return st.one_of(
+        st.booleans(),
+        st.lists(st.integers(), max_size=3),
+        st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+        st.text(st.characters(min_codepoint=0x41, max_codepoint=0xFF), min_size=1, max_size=8),
+        st.integers(min_value=10**30, max_value=10**60),
+    )
+
+
+def _odd_text() -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.text(st.characters(min_codepoint=0x80, max_codepoint=0x2FFF), min_size=1, max_size=6),
+        st.integers(50_000, 300_000).map(lambda n: "Z" * n),  # oversized
+        st.text(st.characters(min_codepoint=0, max_codepoint=0x1F), min_size=1, max_size=3),
+    )
+
+
+def _refused(value: bytes | None, spec: ConformSpec, payload: str) -> bool:
+    try:
+        text = None if value is None else value.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return bool(conform_record({payload: text, "_corrupt_record": None}, spec)[1])

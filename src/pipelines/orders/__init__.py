@@ -11,6 +11,7 @@ from typing import TypeVar
 from lakecore import (
     BOOLEAN,
     DATE,
+    KAFKA_FIELDS,
     SILVER_LINEAGE,
     TIMESTAMP,
     Column,
@@ -33,6 +34,7 @@ from lakecore import (
     RuleSuite,
     RunContext,
     Severity,
+    Stream,
     TableId,
     TableSpec,
     Unique,
@@ -58,7 +60,6 @@ LEAD_FIELDS = (
     "Id", "FirstName", "LastName", "Company", "Email", "Status", "ConvertedAccountId",
     "CreatedDate", "SystemModstamp", "IsDeleted",
 )  # fmt: skip
-KAFKA_FIELDS = ("topic", "partition", "offset", "timestamp", "key", "value")
 LEGACY_ORDER_FIELDS = ("ORDER_NO", "CUST_ID", "ORDER_TS", "CCY", "AMT", "ORDER_STATUS", "ITEM_CODE")
 FX_FIELDS = ("as_of_date", "base_ccy", "ccy", "rate_to_base")
 
@@ -201,6 +202,23 @@ _ORDER_RULES: tuple[RecordRule, ...] = (
     InSet("status", ORDER_STATUSES),
 )
 _ORDER_CONSTANTS_KAFKA = (("source", "kafka"),)
+#: Order events from Kafka, landed as files or streamed from the topic: judged the same.
+ORDER_EVENTS_CONFORM = ConformSpec(
+    ORDER_EVENTS_LANDING.bronze.id,
+    ORDERS,
+    payload="value",
+    fields=(
+        FieldMap("order_id", "order_id"),
+        FieldMap("customer_id", "customer_id"),
+        FieldMap("event_ts", "event_ts"),
+        FieldMap("currency", "currency", upper=True),
+        FieldMap("amount", "amount"),
+        FieldMap("status", "status", upper=True),
+        FieldMap("sku", "sku"),
+    ),
+    rules=_ORDER_RULES,
+    constants=_ORDER_CONSTANTS_KAFKA,
+)
 
 CONFORM: tuple[ConformSpec, ...] = (
     ConformSpec(
@@ -252,22 +270,7 @@ CONFORM: tuple[ConformSpec, ...] = (
             Range("rate_to_base", min=0, min_inclusive=False),
         ),
     ),
-    ConformSpec(
-        ORDER_EVENTS_LANDING.bronze.id,
-        ORDERS,
-        payload="value",
-        fields=(
-            FieldMap("order_id", "order_id"),
-            FieldMap("customer_id", "customer_id"),
-            FieldMap("event_ts", "event_ts"),
-            FieldMap("currency", "currency", upper=True),
-            FieldMap("amount", "amount"),
-            FieldMap("status", "status", upper=True),
-            FieldMap("sku", "sku"),
-        ),
-        rules=_ORDER_RULES,
-        constants=_ORDER_CONSTANTS_KAFKA,
-    ),
+    ORDER_EVENTS_CONFORM,
     ConformSpec(
         LEGACY_ORDERS_LANDING.bronze.id,
         ORDERS,
@@ -431,6 +434,9 @@ class OrdersGold:
         return GoldOutput(tables, converted.rejected)
 
 
+#: The order events topic, streamed into bronze and silver.orders (``lakecore stream orders``).
+ORDERS_STREAM = Stream("orders", "orders_events", ORDER_EVENTS_LANDING, ORDER_EVENTS_CONFORM)
+
 PIPELINE = Pipeline(
     name="orders",
     landing=LANDING,
@@ -441,6 +447,7 @@ PIPELINE = Pipeline(
     suites=SUITES,
     description="Salesforce accounts and leads, Kafka and Snowflake orders, daily FX: "
     "customers and orders in USD.",
+    streams=(ORDERS_STREAM,),
 )
 #: The gold tables' suites, checked on the candidates before they are committed.
 GOLD_TABLES = PIPELINE.gold_tables

@@ -1,0 +1,128 @@
+"""``KafkaTopics``: what lakecore asks a broker directly (confluent-kafka): is it there, how
+far does a topic go, and producing records (the generator's events)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient
+
+from lakecore.errors import ConfigurationError, TransientError
+
+
+@dataclass(frozen=True, slots=True)
+class Produced:
+    key: bytes | None
+    value: bytes | None
+    partition: int | None = None
+    timestamp_ms: int | None = None
+
+
+class KafkaTopics:
+    """One broker connection's worth of questions; every call is bounded by ``timeout``.
+
+    Raises ``TransientError`` (exit 75) when the broker does not answer in time and
+    ``ConfigurationError`` (exit 2) for a topic it does not have.
+    """
+
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        timeout: float = 10.0,
+        options: Mapping[str, str] | None = None,
+    ) -> None:
+        self._servers = bootstrap_servers
+        self._timeout = timeout
+        self._config: dict[str, Any] = {
+            "bootstrap.servers": bootstrap_servers,
+            "socket.connection.setup.timeout.ms": int(timeout * 1000),
+            **(options or {}),
+        }
+
+    def partitions(self, topic: str) -> list[int]:
+        """The topic's partitions; raises when the broker is away or has no such topic."""
+        config: dict[str, Any] = {**self._config, "logger": _SILENT}
+        admin = AdminClient(config)
+        try:
+            found = admin.list_topics(topic, timeout=self._timeout)
+        except KafkaException as exc:
+            raise self._unreachable(exc) from exc
+        if not found.brokers:
+            raise self._unreachable("no broker answered")
+        meta = found.topics.get(topic)
+        if meta is None or meta.error is not None or not meta.partitions:
+            detail = meta.error.str() if meta is not None and meta.error is not None else "absent"
+            raise ConfigurationError(
+                f"Kafka at {self._servers} has no topic {topic!r} ({detail}); create it or "
+                "set LAKECORE_KAFKA_TOPIC"
+            )
+        return sorted(meta.partitions)
+
+    def end_offsets(self, topic: str) -> dict[int, int]:
+        """The next offset of each partition: how far the topic goes now."""
+        config: dict[str, Any] = {**self._config, "group.id": "lakecore-status", "logger": _SILENT}
+        consumer = Consumer(config)
+        try:
+            return {p: self._watermarks(consumer, topic, p)[1] for p in self.partitions(topic)}
+        except KafkaException as exc:
+            raise self._unreachable(exc) from exc
+        finally:
+            consumer.close()
+
+    def _watermarks(self, consumer: Any, topic: str, partition: int) -> tuple[int, int]:
+        low, high = consumer.get_watermark_offsets(
+            TopicPartition(topic, partition), timeout=self._timeout
+        )
+        return int(low), int(high)
+
+    def produce(self, topic: str, records: Iterable[Produced]) -> int:
+        """Send ``records`` (idempotent producer, all replicas acknowledge); the count sent.
+        Raises ``TransientError`` when any is not acknowledged in time."""
+        self.partitions(topic)
+        producer = Producer({**self._config, "enable.idempotence": True, "linger.ms": 20,
+                             "logger": _SILENT, "message.timeout.ms": int(self._timeout * 3000)})  # fmt: skip
+        failed: list[KafkaError] = []
+
+        def delivered(error: KafkaError | None, _: Any) -> None:
+            if error is not None:
+                failed.append(error)
+
+        sent = 0
+        for record in records:
+            extra: dict[str, Any] = {}
+            if record.partition is not None:
+                extra["partition"] = record.partition
+            if record.timestamp_ms is not None:
+                extra["timestamp"] = record.timestamp_ms
+            while True:
+                try:
+                    producer.produce(topic, value=record.value, key=record.key,
+                                     on_delivery=delivered, **extra)  # fmt: skip
+                    break
+                except BufferError:  # the local queue is full: let deliveries drain
+                    producer.poll(0.5)
+            sent += 1
+            if sent % 10_000 == 0:
+                producer.poll(0)
+        left = producer.flush(self._timeout * 3)
+        if failed or left:
+            reason = failed[0].str() if failed else f"{left} not acknowledged"
+            raise TransientError(f"Kafka at {self._servers}: sending to {topic} failed ({reason})")
+        return sent
+
+    def _unreachable(self, detail: object) -> TransientError:
+        return TransientError(
+            f"Kafka at {self._servers} did not answer in {self._timeout:.0f} s ({detail}); "
+            "retry when the broker is reachable"
+        )
+
+
+#: librdkafka's own log lines (connection refused, retries) stay out of the output: the
+#: errors that matter are raised, once, in one line.
+_SILENT = logging.getLogger("lakecore.kafka.client")
+_SILENT.addHandler(logging.NullHandler())
+_SILENT.propagate = False

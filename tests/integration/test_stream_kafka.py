@@ -1,0 +1,311 @@
+"""The orders stream against a real Kafka broker, Spark's Kafka connector and Delta: every
+event ends in silver (via bronze) or in the dead-letter table, exactly once, through
+hostile input, SIGKILLs at random moments, a concurrent daily run and a broker gone away."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import threading
+import time
+import uuid
+from collections import Counter
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from pyspark.sql import SparkSession
+
+from adapters.delta.store import DeltaTableStore
+from adapters.kafka.stream import KafkaStreamConfig, SparkKafkaSource
+from adapters.kafka.topics import KafkaTopics, Produced
+from adapters.spark.engine import SparkEngine
+from lakecore.conform import conform_record
+from lakecore.merge import dedupe
+from lakecore.ports import RunContext
+from lakecore.stream import MicroBatch, stream_batch
+from lakecore.testing.strategies import event_values, hostile_values
+from pipelines import orders as lh
+from pipelines.orders.generate import GenerateOptions, generate
+from tests.fakes.kafka import Broker, broker, free_port
+from tests.integration.runs import LAKECORE, cli_env, events
+
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
+
+STREAM = lh.ORDERS_STREAM
+keys = st.none() | st.binary(max_size=8)
+
+
+def _topic(kafka: Broker, prefix: str) -> str:
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    kafka.create_topic(name, partitions=3)
+    return name
+
+
+def _rows(spark: SparkSession, store: DeltaTableStore, table: Any) -> list[dict[str, Any]]:
+    del spark
+    if not store.exists(table.id):
+        return []
+    return [
+        {k: bytes(v) if isinstance(v, bytearray) else v for k, v in row.asDict().items()}
+        for row in store.read(table).collect()
+    ]
+
+
+def _plain(value: Any) -> Any:
+    return value.normalize() if isinstance(value, Decimal) else value
+
+
+def _business(rows: list[dict[str, Any]]) -> Counter[str]:
+    return Counter(
+        repr(sorted((c, _plain(r[c])) for c in lh.ORDERS.business_columns)) for r in rows
+    )
+
+
+def _reference_silver(values: list[str]) -> list[dict[str, Any]]:
+    """The batch path's semantics (``lakecore.conform``, ``lakecore.merge``) on plain rows."""
+    conformed = [
+        conform_record({"value": v, "_corrupt_record": None}, STREAM.conform) for v in values
+    ]
+    rows = [{c: row[c] for c in lh.ORDERS.business_columns} for row, why in conformed if not why]
+    return dedupe(rows, lh.PIPELINE.merges[lh.ORDERS.id])
+
+
+def _places(rows: list[dict[str, Any]], bronze: bool) -> list[tuple[str, int, int]]:
+    return [(r["topic"], int(r["partition"]), int(r["offset"])) for r in rows] if bronze else [
+        (r["topic"], r["partition"], r["offset"]) for r in rows
+    ]  # fmt: skip
+
+
+def _assert_every_offset_once(
+    bronze: list[dict[str, Any]], dead: list[dict[str, Any]], ends: dict[int, int], topic: str
+) -> None:
+    places = _places(bronze, True) + _places(dead, False)
+    assert len(places) == len(set(places)), "a record was written twice"
+    expected = {(topic, p, o) for p, end in ends.items() for o in range(end)}
+    assert set(places) == expected, f"missing {len(expected - set(places))} records"
+
+
+@settings(
+    max_examples=2,
+    deadline=None,
+    phases=[Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
+@given(
+    valid=st.lists(st.tuples(keys, event_values(STREAM.conform)), min_size=15, max_size=50),
+    hostile=st.lists(st.tuples(keys, hostile_values(STREAM.conform)), min_size=15, max_size=50),
+    data=st.data(),
+)
+def test_silver_holds_exactly_the_valid_events_and_the_dead_letters_the_rest(
+    spark: SparkSession,
+    kafka_broker: Broker,
+    tmp_path_factory: pytest.TempPathFactory,
+    valid: list[tuple[bytes | None, bytes]],
+    hostile: list[tuple[bytes | None, bytes | None]],
+    data: st.DataObject,
+) -> None:
+    topic = _topic(kafka_broker, "hostile")
+    sent = data.draw(st.permutations([*valid, *hostile]))
+    topics = KafkaTopics(kafka_broker.bootstrap)
+    assert topics.produce(topic, (Produced(k, v) for k, v in sent)) == len(sent)
+    lake = tmp_path_factory.mktemp("lake")
+    store, engine = DeltaTableStore(spark, str(lake)), SparkEngine(spark)
+    config = KafkaStreamConfig(
+        kafka_broker.bootstrap, str(lake / "_checkpoints" / "x"), topic=topic,
+        available_now=True, max_offsets_per_trigger=12, timeout_seconds=20,
+    )  # fmt: skip
+    run = RunContext("hostile-1", date(2026, 11, 29), datetime(2026, 11, 29, 12))
+    batches: list[int] = []
+
+    def handle(batch: MicroBatch[Any]) -> None:
+        batches.append(batch.id)
+        stream_batch(batch, stream=STREAM, pipeline=lh.PIPELINE, store=store, engine=engine,
+                     run=run, progress=lambda *_, **__: None)  # fmt: skip
+
+    SparkKafkaSource(spark, config, lambda *_, **__: None).run(STREAM, handle)
+
+    assert len(batches) >= 2
+    bronze = _rows(spark, store, STREAM.dataset.bronze)
+    dead = _rows(spark, store, STREAM.dead_letters)
+    assert len(bronze) + len(dead) == len(valid) + len(hostile)
+    assert Counter((r["key"], r["value"]) for r in dead) == Counter(
+        (k, v) for k, v in hostile
+    )  # the bytes as sent
+    assert Counter(r["value"] for r in bronze) == Counter(v.decode() for _, v in valid)
+    assert all(r["reason"] for r in dead)
+    _assert_every_offset_once(bronze, dead, topics.end_offsets(topic), topic)
+    silver = _rows(spark, store, lh.ORDERS)
+    assert _business(silver) == _business(_reference_silver([v.decode() for _, v in valid]))
+
+
+# --- the command line: chaos, concurrency, a broker gone -----------------------------------
+
+
+def _env(lake: Path, kafka: Broker, topic: str, **more: str) -> dict[str, str]:
+    settings = {
+        "LAKECORE_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap,
+        "LAKECORE_KAFKA_TOPIC": topic,
+        "LAKECORE_STREAM_MAX_OFFSETS_PER_TRIGGER": "400",
+        **more,
+    }
+    return cli_env(lake, **settings)
+
+
+def _send_day(landing: Path, env: dict[str, str], rows: int, seed: int) -> None:
+    done = subprocess.run(
+        [str(LAKECORE), "generate", "--out", str(landing), "--rows", str(rows),
+         "--seed", str(seed), "--to-kafka"],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert not list((landing / "kafka" / "orders_events").glob("*.jsonl"))
+
+
+def _stream_cli(env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [str(LAKECORE), "stream", "orders", "--available-now"],
+        env=env, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+
+
+def _drain(proc: subprocess.Popen[str]) -> list[str]:
+    """Read the rest of a process's stderr in the background, so it never blocks on it."""
+    lines: list[str] = []
+    assert proc.stderr is not None
+    stderr = proc.stderr
+    threading.Thread(target=lambda: lines.extend(stderr), daemon=True).start()
+    return lines
+
+
+def _lake_rows(spark: SparkSession, lake: Path) -> dict[str, list[dict[str, Any]]]:
+    store = DeltaTableStore(spark, str(lake))
+    return {
+        "bronze": _rows(spark, store, STREAM.dataset.bronze),
+        "dead": _rows(spark, store, STREAM.dead_letters),
+        "silver": _rows(spark, store, lh.ORDERS),
+    }
+
+
+def test_sigkill_at_random_moments_loses_and_repeats_nothing(
+    spark: SparkSession, kafka_broker: Broker, tmp_path: Path
+) -> None:
+    topic = _topic(kafka_broker, "chaos")
+    lake = tmp_path / "lake"
+    env = _env(lake, kafka_broker, topic)
+    _send_day(tmp_path / "landing", env, rows=3000, seed=11)
+    rng = random.Random(20261129)
+    kills = 0
+    for _ in range(3):
+        proc = _stream_cli(env)
+        assert proc.stderr is not None
+        for name in events(proc.stderr):
+            if name == "stream.started":
+                break
+        _drain(proc)
+        time.sleep(rng.uniform(0.5, 12.0))  # somewhere in a batch, or between two
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            kills += 1
+        proc.wait(timeout=60)
+    assert kills >= 2
+    final = _stream_cli(env)
+    out, err = final.communicate(timeout=600)
+    assert final.returncode == 0, err[-3000:]
+    assert "micro-batches" in out
+
+    rows = _lake_rows(spark, lake)
+    ends = KafkaTopics(kafka_broker.bootstrap).end_offsets(topic)
+    assert sum(ends.values()) == 2400  # 80% of the orders are Kafka events
+    _assert_every_offset_once(rows["bronze"], rows["dead"], ends, topic)
+    keys_ = [(r["order_id"], r["event_ts"]) for r in rows["silver"]]
+    assert len(keys_) == len(set(keys_))
+    expected = _reference_silver([r["value"] for r in rows["bronze"]])
+    assert {(r["order_id"], r["event_ts"]) for r in expected} == set(keys_)
+
+
+def test_a_stream_and_a_daily_run_writing_silver_together_both_finish(
+    spark: SparkSession, kafka_broker: Broker, tmp_path: Path
+) -> None:
+    topic = _topic(kafka_broker, "together")
+    landing_files = tmp_path / "files"
+    generate(GenerateOptions(landing_files, 1000, seed=5, dirty=0.02,
+                             business_date=datetime.now(UTC).date()))  # fmt: skip
+    results: dict[str, Counter[str]] = {}
+    for mode in ("serial", "concurrent"):
+        lake = tmp_path / mode
+        env = _env(lake, kafka_broker, topic, LAKECORE_STREAM_MAX_OFFSETS_PER_TRIGGER="100")
+        if mode == "serial":
+            _send_day(tmp_path / "sent", env, rows=1500, seed=9)
+        daily = [str(LAKECORE), "run", "daily", "--landing", str(landing_files)]
+        stream = _stream_cli(env)
+        assert stream.stderr is not None
+        if mode == "concurrent":
+            for name in events(stream.stderr):
+                if name == "stream.batch":
+                    break
+            assert stream.poll() is None, "the stream must still be running"
+        drained = _drain(stream)
+        if mode == "serial":
+            stream.wait(timeout=600)
+        day = subprocess.run(daily, env=env, capture_output=True, text=True, timeout=900,
+                             check=False)  # fmt: skip
+        assert stream.wait(timeout=900) == 0, "".join(drained)[-3000:]
+        assert day.returncode == 0, day.stderr[-3000:]
+        silver = _lake_rows(spark, lake)["silver"]
+        results[mode] = Counter(
+            repr(sorted((c, _plain(r[c])) for c in (*lh.ORDERS.business_columns, "_source_file")))
+            for r in silver
+        )
+    assert results["concurrent"] == results["serial"]
+    assert sum(results["serial"].values()) > 1000
+
+
+def test_a_broker_that_is_not_there_is_exit_75_with_one_line(tmp_path: Path) -> None:
+    env = cli_env(
+        tmp_path / "lake",
+        LAKECORE_KAFKA_BOOTSTRAP_SERVERS=f"127.0.0.1:{free_port()}",
+        LAKECORE_KAFKA_TIMEOUT_SECONDS="3",
+    )
+    for command in (["stream", "orders", "--available-now"], ["stream", "status"]):
+        started = time.monotonic()
+        done = subprocess.run([str(LAKECORE), *command], env=env, capture_output=True,
+                              text=True, timeout=120, check=False)  # fmt: skip
+        assert done.returncode == 75, done.stderr[-2000:]
+        lines = done.stderr.strip().splitlines()
+        assert lines[-1].startswith("lakecore: error: Kafka at 127.0.0.1:")
+        assert "Traceback" not in done.stderr
+        assert time.monotonic() - started < 60
+
+
+def test_a_broker_that_goes_away_mid_stream_stops_it_with_exit_75(
+    tmp_path: Path,
+) -> None:
+    with broker(tmp_path / "kafka") as lonely:
+        topic = _topic(lonely, "away")
+        env = _env(tmp_path / "lake", lonely, topic, LAKECORE_KAFKA_TIMEOUT_SECONDS="10",
+                   LAKECORE_STREAM_TRIGGER_SECONDS="2")  # fmt: skip
+        KafkaTopics(lonely.bootstrap).produce(
+            topic, (Produced(None, b'{"order_id": "x"}') for _ in range(10))
+        )
+        proc = subprocess.Popen(
+            [str(LAKECORE), "stream", "orders"], env=env, stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL, text=True, start_new_session=True,
+        )  # fmt: skip
+        assert proc.stderr is not None
+        for name in events(proc.stderr):
+            if name == "stream.batch":
+                break
+        lonely.stop()
+        started = time.monotonic()
+        rest = proc.stderr.read()
+        assert proc.wait(timeout=180) == 75, rest[-3000:]
+        assert time.monotonic() - started < 120
+        assert rest.strip().splitlines()[-1].startswith("lakecore: error: ")
