@@ -90,10 +90,11 @@ test: lint types imports unit integration examples example-fresh infra security 
 
 BENCH_ROWS ?= 1000000
 GATE_ROWS ?= 10000000
-bench: setup ## benchmarks (~30 min): daily pipeline vs hand-written PySpark; gate executors -> docs/BENCHMARKS.md
+bench: setup ## benchmarks (~1 h): daily pipeline, gate executors, sources, the stream -> docs/BENCHMARKS.md
 	$(BIN)/python -m bench.daily --rows $(BENCH_ROWS)
 	$(BIN)/python -m bench.gate --rows $(GATE_ROWS)
 	$(BIN)/python -m bench.sources
+	$(BIN)/python -m bench.stream
 
 
 clean: ## remove the virtualenv, jars and local data

@@ -18,12 +18,14 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import structlog
+
 from entrypoints.containers import Container
 from entrypoints.runner import EXIT_OK, new_run, progress, running
 from entrypoints.settings import Settings
 from lakecore.errors import ConfigurationError
 from lakecore.ports import RunContext
-from lakecore.stream import BatchOutcome, MicroBatch, Stream, stream_batch
+from lakecore.stream import BatchOutcome, MicroBatch, Stream, check_position, stream_batch
 from pipelines.orders import ORDERS_STREAM
 from pipelines.orders.generate import DATASET_FOLDERS, MANIFEST_NAME, Manifest
 
@@ -65,6 +67,7 @@ def command(args: argparse.Namespace) -> int:
     with running(container, "stream", context) as started, _stopping_on_sigterm():
         store, engine = started.store(), started.engine()
         store.check_writable()
+        check_position(stream, pipeline=pipeline, store=store, finished=_finished(config, stream))
         source = _source(started.spark(), config)
 
         def handle(batch: MicroBatch[Any]) -> BatchOutcome:
@@ -156,6 +159,16 @@ def _absolute(location: str) -> str:
     return location if "://" in location else str(Path(location).resolve())
 
 
+def _finished(config: Any, stream: Stream) -> int | None:
+    """The checkpoint's last finished batch; unknown (None) for a checkpoint not on disk here."""
+    from adapters.kafka.checkpoint import committed
+
+    if "://" in config.checkpoint:
+        return None
+    done = committed(config.checkpoint, config.topic or stream.topic)
+    return done.batch if done else None
+
+
 def _topics(settings: Settings) -> Any:
     from adapters.kafka.topics import KafkaTopics
 
@@ -165,7 +178,11 @@ def _topics(settings: Settings) -> Any:
 def _source(spark: Any, config: Any) -> Any:
     from adapters.kafka.stream import SparkKafkaSource
 
-    return SparkKafkaSource(spark, config, progress)
+    # Spark reports each batch from its listener thread: give those lines the job's context.
+    bound = structlog.contextvars.get_contextvars()
+    return SparkKafkaSource(
+        spark, config, lambda step, **facts: progress(step, **{**bound, **facts})
+    )
 
 
 def send_generated(settings: Settings, out: Path, manifest: Manifest) -> Manifest:

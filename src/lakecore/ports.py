@@ -167,6 +167,13 @@ class Commit:
 class Conformed(Generic[F]):
     valid: F
     rejected: F  # rows of the quarantine table
+    #: with ``conform(..., keep_raw=True)``: the input rows as given, plus ``RAW_REASON``
+    #: (the reasons, ``; ``-joined, as in ``rejected``; null for a valid row)
+    raw: F | None = None
+
+
+#: The column of ``Conformed.raw`` that says why a row was rejected (null: it was not).
+RAW_REASON = "_reason"
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,7 +310,12 @@ class Engine(Protocol[F]):
 
     def distinct(self, frame: F, columns: Sequence[str]) -> set[tuple[Any, ...]]: ...
 
-    def conform(self, frame: F, spec: ConformSpec, run: RunContext) -> Conformed[F]: ...
+    def conform(
+        self, frame: F, spec: ConformSpec, run: RunContext, *, keep_raw: bool = False
+    ) -> Conformed[F]:
+        """Valid rows of ``spec.target`` and quarantine rows; with ``keep_raw``, also the
+        input rows with their reasons (``Conformed.raw``), computed in the same pass."""
+        ...
 
     def dedupe(self, frame: F, spec: MergeSpec) -> F: ...
 

@@ -35,7 +35,6 @@ class Function(StrEnum):
 class JoinKind(StrEnum):
     INNER = "inner"
     LEFT = "left"
-    ANTI = "left_anti"
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,9 +104,6 @@ def join_rows(
     for row in left:
         key = tuple(row.get(c) for c in on)
         matches = index.get(key, []) if None not in key else []
-        if how is JoinKind.ANTI:
-            out += [] if matches else [dict(row)]
-            continue
         out += [{**row, **{c: match.get(c) for c in extra}} for match in matches]
         if not matches and how is JoinKind.LEFT:
             out.append({**row, **dict.fromkeys(extra)})

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Generic, Protocol
 from lakecore.conform import ConformSpec
 from lakecore.errors import ConfigurationError
 from lakecore.ports import (
+    RAW_REASON,
     Engine,
     F,
     LandingDataset,
@@ -38,7 +39,6 @@ from lakecore.ports import (
     TableStore,
     WriteResult,
 )
-from lakecore.relational import JoinKind
 from lakecore.schema import BINARY, DATE, LONG, TIMESTAMP, Column, Layer, TableId, TableSpec
 
 if TYPE_CHECKING:
@@ -149,6 +149,33 @@ class BatchOutcome:
     writes: tuple[WriteResult, ...]
 
 
+def stream_app(stream: Stream, pipeline: Pipeline) -> str:
+    """The marker a stream's writes carry (with the micro-batch id as its version)."""
+    return pipeline.app(f"stream/{stream.name}")
+
+
+def check_position(
+    stream: Stream, *, pipeline: Pipeline, store: TableStore[F], finished: int | None
+) -> None:
+    """Refuse to start when the tables hold batches the checkpoint does not know of.
+
+    ``finished`` is the last batch the checkpoint records as done (None: none). Batch ids
+    then restart below what the markers hold, and those batches' writes would be skipped:
+    their records lost. One batch past ``finished`` is fine: a crash after its writes and
+    before the checkpoint recorded it.
+    """
+    app = stream_app(stream, pipeline)
+    tables = (stream.dead_letters, stream.dataset.bronze, stream.silver)
+    marks = [m for t in tables if store.exists(t.id) and (m := store.marker(t.id, app)) is not None]
+    last = -1 if finished is None else finished
+    if marks and max(marks) > last + 1:
+        where = "has no finished batch" if finished is None else f"ends at batch {finished}"
+        raise ConfigurationError(
+            f"stream {stream.name}: the checkpoint {where}, but the tables hold its batches up "
+            f"to {max(marks)}; restore the checkpoint (a new one would skip new records)"
+        )
+
+
 def stream_batch(
     batch: MicroBatch[F],
     *,
@@ -162,7 +189,7 @@ def stream_batch(
     """Dead-letter, append to bronze and MERGE into silver one micro-batch, each write
     marked ``(app, batch.id)``: handling the same batch again writes nothing twice."""
     run = replace(run, batch=batch.id)
-    marker = Marker(pipeline.app(f"stream/{stream.name}"), batch.id)
+    marker = Marker(stream_app(stream, pipeline), batch.id)
     bronze = stream.dataset.bronze
     lineage = {
         "_source_checksum": None,
@@ -173,11 +200,13 @@ def stream_batch(
         "_proc_date": run.proc_date,
     }
     records = engine.with_constants(batch.records, lineage)
-    conformed = engine.conform(records, stream.conform, run)
+    conformed = engine.conform(records, stream.conform, run, keep_raw=True)
+    if conformed.raw is None:
+        raise ConfigurationError(f"{type(engine).__name__} does not keep raw rows (keep_raw)")
     try:
-        refused = engine.project(conformed.rejected, ((RECORD, RECORD), ("reason", "reason")))
+        refused = engine.where_not_equal(conformed.raw, RAW_REASON, None)
         dead = engine.with_constants(
-            engine.project(engine.join(records, refused, (RECORD,)), _DEAD_LETTER_FIELDS),
+            engine.project(refused, _DEAD_LETTER_FIELDS),
             {
                 "_run_id": run.run_id,
                 "_batch": batch.id,
@@ -186,20 +215,23 @@ def stream_batch(
             },
         )
         taken = engine.project(
-            engine.join(records, refused, (RECORD,), JoinKind.ANTI),
+            engine.where_equal(conformed.raw, RAW_REASON, None),
             tuple((c, c) for c in bronze.column_names),
         )
-        total, refused_count = engine.count(records), engine.count(refused)
         writes = (
             store.append(stream.dead_letters, dead, marker),
             store.append(bronze, taken, marker),
             store.merge(stream.silver, conformed.valid, pipeline.merges[stream.silver.id], marker),
         )
+        # The appends' own metrics count the records; only a batch handled before is counted.
+        refused_count, kept = writes[0].rows_written, writes[1].rows_written
+        if writes[0].skipped or writes[1].skipped:
+            refused_count, kept = engine.count(refused), engine.count(taken)
     finally:
         engine.release(conformed.rejected)
-    outcome = BatchOutcome(batch.id, total, total - refused_count, refused_count, writes)
-    progress("stream.written", stream=stream.name, batch=batch.id, records=total,
-             valid=outcome.valid, dead_lettered=refused_count,
+    outcome = BatchOutcome(batch.id, kept + refused_count, kept, refused_count, writes)
+    progress("stream.written", stream=stream.name, batch=batch.id, records=outcome.records,
+             valid=kept, dead_lettered=refused_count,
              skipped=all(w.skipped for w in writes))  # fmt: skip
     return outcome
 
@@ -211,5 +243,5 @@ _DEAD_LETTER_FIELDS = (
     ("kafka_timestamp", "timestamp"),
     ("key", KEY_BYTES),
     ("value", VALUE_BYTES),
-    ("reason", "reason"),
+    ("reason", RAW_REASON),
 )

@@ -13,6 +13,7 @@ and stops it (and removes nothing: the folder is the caller's).
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import signal
 import socket
@@ -23,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from confluent_kafka.admin import AdminClient, NewTopic
 
@@ -117,7 +119,11 @@ class Broker:
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        admin = AdminClient({"bootstrap.servers": self.bootstrap})
+        quiet = logging.getLogger("tests.kafka.client")
+        quiet.addHandler(logging.NullHandler())
+        quiet.propagate = False
+        config: dict[str, Any] = {"bootstrap.servers": self.bootstrap, "logger": quiet}
+        admin = AdminClient(config)  # refused connections until the broker listens: quiet
         while True:
             if self.process is not None and self.process.poll() is not None:
                 raise RuntimeError(f"the Kafka broker exited; see {self.log}")

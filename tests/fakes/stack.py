@@ -1,13 +1,17 @@
-"""``make stack``: the Salesforce fake and a fakesnow server on 127.0.0.1, seeded with
-generated data, in one background process; ``make stack-down`` stops it.
+"""``make stack``: a Kafka broker, the Salesforce fake and a fakesnow server on 127.0.0.1,
+the last two seeded with generated data, in one background process; ``make stack-down``
+stops them.
 
 ``start`` generates a day of data, loads its Salesforce accounts and leads into the fake and
-its legacy orders into fakesnow, keeps the FX and Kafka files as landing files, writes the
-credentials as owner-only secret files and the settings a run needs to ``build/stack.env``:
+its legacy orders into fakesnow, keeps the FX and Kafka files as landing files, starts the
+broker with an empty ``orders_events`` topic, writes the credentials as owner-only secret
+files and the settings a run needs to ``build/stack.env``:
 
     make stack
     set -a; . build/stack.env; set +a
     .venv/bin/lakecore run daily --landing build/stack/landing
+    .venv/bin/lakecore generate --out build/stack/sent --to-kafka
+    .venv/bin/lakecore stream orders --available-now
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from typing import Any
 
 from pipelines.orders.generate import GenerateOptions, generate
 from tests.fakes import snowflake as fake_snowflake
+from tests.fakes.kafka import broker
 from tests.fakes.salesforce import ACCOUNT_FIELDS, LEAD_FIELDS, FakeSalesforce, serve, stamp
 
 #: what comes from the stand-ins, not from landing files
@@ -118,7 +123,12 @@ def serve_stack(folder: Path, env_file: Path, rows: int, day: date) -> None:
     fake.define("Lead", LEAD_FIELDS)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with serve(fake, folder / "salesforce-ca.pem") as url, fake_snowflake.serve() as snow:
+    with (
+        serve(fake, folder / "salesforce-ca.pem") as url,
+        fake_snowflake.serve() as snow,
+        broker(folder / "kafka") as kafka,
+    ):
+        kafka.create_topic("orders_events", partitions=3)
         counts = seed_salesforce(fake, generated)
         counts["LEGACY_ORDERS"] = seed_snowflake(snow, generated)
         secrets = folder / "secrets"
@@ -133,12 +143,14 @@ def serve_stack(folder: Path, env_file: Path, rows: int, day: date) -> None:
             "LAKECORE_SNOWFLAKE_HOST": snow.connect["host"],
             "LAKECORE_SNOWFLAKE_PORT": str(snow.connect["port"]),
             "LAKECORE_SNOWFLAKE_PROTOCOL": snow.connect["protocol"],
+            "LAKECORE_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap,
             "LAKECORE_SECRETS_DIR": str(secrets),
             "LAKECORE_LAKE_ROOT": str(folder / "lake"),
         }
         env_file.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
         print(f"stack ready: salesforce {url}, snowflake {snow.connect['host']}:"
-              f"{snow.connect['port']}; seeded {counts}", flush=True)  # fmt: skip
+              f"{snow.connect['port']}, kafka {kafka.bootstrap}; seeded {counts}",
+              flush=True)  # fmt: skip
         stop.wait()
     env_file.unlink(missing_ok=True)
 
@@ -164,6 +176,9 @@ def start(folder: Path, env_file: Path, rows: int, day: date, timeout: float = 1
     print(f"stack up (pid {process.pid}); settings in {env_file}. Run a day against it:")
     print(f"  set -a; . {env_file}; set +a")
     print(f"  .venv/bin/lakecore run daily --landing {folder / 'landing'}")
+    print("Stream order events through its Kafka broker:")
+    print(f"  .venv/bin/lakecore generate --out {folder / 'sent'} --to-kafka")
+    print("  .venv/bin/lakecore stream orders --available-now")
     return 0
 
 

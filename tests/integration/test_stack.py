@@ -67,3 +67,19 @@ def test_the_daily_run_pulls_from_both_stand_ins(
     backfill = _lakecore(env, "backfill", "snowflake", "--from", "2020-01-01", "--to", "2030-12-31")
     assert "nothing new" in backfill
     assert store.read(lh.ORDERS).where("source = 'snowflake'").count() == legacy
+
+
+def test_the_stream_runs_against_the_stacks_broker(
+    spark: SparkSession, stack: tuple[Path, dict[str, str]]
+) -> None:
+    folder, env = stack
+    _lakecore(env, "generate", "--out", str(folder / "sent"), "--rows", "1000", "--to-kafka")
+    out = _lakecore(env, "stream", "orders", "--available-now")
+    assert "800 records" in out
+    status = _lakecore(env, "stream", "status")
+    assert status.splitlines()[-1].split()[-1] == "0"  # no lag left
+    store = DeltaTableStore(spark, env["LAKECORE_LAKE_ROOT"])
+    streamed = store.read(lh.ORDERS).where("_source_file like 'orders_events/%'").count()
+    dead = store.read(lh.ORDERS_STREAM.dead_letters).count()
+    assert streamed > 0
+    assert dead > 0  # the generator's defects: malformed values, negative amounts, ...

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import threading
@@ -230,6 +231,16 @@ def test_sigkill_at_random_moments_loses_and_repeats_nothing(
     expected = _reference_silver([r["value"] for r in rows["bronze"]])
     assert {(r["order_id"], r["event_ts"]) for r in expected} == set(keys_)
 
+    status = subprocess.run([str(LAKECORE), "stream", "status"], env=env, capture_output=True,
+                            text=True, timeout=120, check=True).stdout  # fmt: skip
+    assert "last finished micro-batch" in status
+    assert status.splitlines()[-1].split()[-1] == "0"  # no lag left
+    shutil.rmtree(lake / "_checkpoints")  # a lost checkpoint must not skip what comes next
+    lost = subprocess.run([str(LAKECORE), "stream", "orders", "--available-now"], env=env,
+                          capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+    assert lost.returncode == 2, lost.stderr[-2000:]
+    assert "restore the checkpoint" in lost.stderr.strip().splitlines()[-1]
+
 
 def test_a_stream_and_a_daily_run_writing_silver_together_both_finish(
     spark: SparkSession, kafka_broker: Broker, tmp_path: Path
@@ -285,6 +296,25 @@ def test_a_broker_that_is_not_there_is_exit_75_with_one_line(tmp_path: Path) -> 
         assert time.monotonic() - started < 60
 
 
+def _running_after_a_batch(
+    kafka: Broker, topic: str, env: dict[str, str], junk: int
+) -> subprocess.Popen[str]:
+    """``lakecore stream orders`` (no end) on ``junk`` events it must dead-letter, once it
+    has written its first micro-batch."""
+    KafkaTopics(kafka.bootstrap).produce(
+        topic, (Produced(None, b'{"order_id": "x"}') for _ in range(junk))
+    )
+    proc = subprocess.Popen(
+        [str(LAKECORE), "stream", "orders"], env=env, stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    assert proc.stderr is not None
+    for name in events(proc.stderr):
+        if name == "stream.batch":
+            break
+    return proc
+
+
 def test_a_broker_that_goes_away_mid_stream_stops_it_with_exit_75(
     tmp_path: Path,
 ) -> None:
@@ -292,20 +322,25 @@ def test_a_broker_that_goes_away_mid_stream_stops_it_with_exit_75(
         topic = _topic(lonely, "away")
         env = _env(tmp_path / "lake", lonely, topic, LAKECORE_KAFKA_TIMEOUT_SECONDS="10",
                    LAKECORE_STREAM_TRIGGER_SECONDS="2")  # fmt: skip
-        KafkaTopics(lonely.bootstrap).produce(
-            topic, (Produced(None, b'{"order_id": "x"}') for _ in range(10))
-        )
-        proc = subprocess.Popen(
-            [str(LAKECORE), "stream", "orders"], env=env, stderr=subprocess.PIPE,
-            stdout=subprocess.DEVNULL, text=True, start_new_session=True,
-        )  # fmt: skip
+        proc = _running_after_a_batch(lonely, topic, env, junk=10)
         assert proc.stderr is not None
-        for name in events(proc.stderr):
-            if name == "stream.batch":
-                break
         lonely.stop()
         started = time.monotonic()
         rest = proc.stderr.read()
         assert proc.wait(timeout=180) == 75, rest[-3000:]
         assert time.monotonic() - started < 120
         assert rest.strip().splitlines()[-1].startswith("lakecore: error: ")
+
+
+def test_sigterm_stops_a_running_stream_cleanly(
+    spark: SparkSession, kafka_broker: Broker, tmp_path: Path
+) -> None:
+    topic = _topic(kafka_broker, "term")
+    lake = tmp_path / "lake"
+    env = _env(lake, kafka_broker, topic, LAKECORE_STREAM_TRIGGER_SECONDS="1")
+    proc = _running_after_a_batch(kafka_broker, topic, env, junk=25)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err[-3000:]
+    assert "25 records, 0 valid into silver.orders, 25 to _dlq.orders_events" in out
+    assert len(_lake_rows(spark, lake)["dead"]) == 25

@@ -30,7 +30,7 @@ from lakecore.gate import Gate
 from lakecore.merge import dedupe
 from lakecore.pipeline import landing_dataset
 from lakecore.ports import RunContext, TableStore
-from lakecore.stream import KAFKA_FIELDS, Stream, stream_batch
+from lakecore.stream import KAFKA_FIELDS, Stream, check_position, stream_batch
 from lakecore.testing import Content, lake_content
 from lakecore.testing.strategies import event_values, hostile_values
 from pipelines import orders as lh
@@ -166,3 +166,16 @@ def test_a_stream_must_read_the_bronze_table_its_conform_spec_reads() -> None:
     with pytest.raises(ConfigurationError, match="no stream 'nope'"):
         lh.PIPELINE.stream("nope")
     assert set(KAFKA_FIELDS) <= set(STREAM.dataset.fields)
+
+
+def test_a_checkpoint_behind_the_tables_is_refused_before_anything_is_read() -> None:
+    topic, store = InMemoryTopic(per_batch=5), InMemoryTableStore()
+    topic.send(STREAM.topic, _events(20))
+    _stream(topic, store)  # batches 0..3
+    check_position(STREAM, pipeline=lh.PIPELINE, store=store, finished=3)
+    check_position(STREAM, pipeline=lh.PIPELINE, store=store, finished=2)  # 3 wrote, then died
+    with pytest.raises(ConfigurationError, match="up to 3; restore the checkpoint"):
+        check_position(STREAM, pipeline=lh.PIPELINE, store=store, finished=1)
+    with pytest.raises(ConfigurationError, match="has no finished batch"):
+        check_position(STREAM, pipeline=lh.PIPELINE, store=store, finished=None)
+    check_position(STREAM, pipeline=lh.PIPELINE, store=InMemoryTableStore(), finished=None)

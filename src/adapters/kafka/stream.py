@@ -20,7 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pyspark import StorageLevel
 from pyspark.errors import StreamingQueryException
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -67,14 +66,11 @@ class SparkKafkaSource:
         outcomes: dict[int, object] = {}
 
         def on_batch(frame: DataFrame, batch_id: int) -> None:
-            frame.persist(StorageLevel.MEMORY_AND_DISK)
             try:
                 outcomes[batch_id] = handle(MicroBatch(batch_id, frame))
             except BaseException as exc:
                 failure.append(exc)
                 raise
-            finally:
-                frame.unpersist()
 
         listener = _Reporter(stream.name, outcomes, self._progress)
         self._spark.streams.addListener(listener)

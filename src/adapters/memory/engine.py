@@ -10,7 +10,7 @@ from typing import Any
 
 from lakecore.conform import ConformSpec, conform_record, quarantine_record
 from lakecore.merge import MergeSpec, dedupe, key_of
-from lakecore.ports import Conformed, CurrencyConversion, RunContext
+from lakecore.ports import RAW_REASON, Conformed, CurrencyConversion, RunContext
 from lakecore.relational import (
     Aggregate,
     JoinKind,
@@ -53,11 +53,16 @@ class InMemoryEngine:
     def distinct(self, frame: Rows, columns: Sequence[str]) -> set[tuple[Any, ...]]:
         return {tuple(row.get(c) for c in columns) for row in frame}
 
-    def conform(self, frame: Rows, spec: ConformSpec, run: RunContext) -> Conformed[Rows]:
+    def conform(
+        self, frame: Rows, spec: ConformSpec, run: RunContext, *, keep_raw: bool = False
+    ) -> Conformed[Rows]:
         valid: Rows = []
         rejected: Rows = []
+        kept: Rows = []
         for raw in frame:
             row, reasons = conform_record(raw, spec)
+            if keep_raw:
+                kept.append({**raw, RAW_REASON: "; ".join(reasons) or None})
             if not reasons:
                 valid.append(row)
                 continue
@@ -65,7 +70,7 @@ class InMemoryEngine:
             rejected.append(
                 _rejection(str(spec.target.id), str(spec.source), reasons, record, raw, run)
             )
-        return Conformed(valid, rejected)
+        return Conformed(valid, rejected, kept if keep_raw else None)
 
     def dedupe(self, frame: Rows, spec: MergeSpec) -> Rows:
         return dedupe(frame, spec)

@@ -18,7 +18,7 @@ from pyspark.sql import types as T
 from adapters.spark.types import spark_type
 from lakecore import conform as c
 from lakecore.merge import MergeSpec
-from lakecore.ports import Conformed, CurrencyConversion, RunContext
+from lakecore.ports import RAW_REASON, Conformed, CurrencyConversion, RunContext
 from lakecore.relational import Aggregate, Function, JoinKind, check_join
 from lakecore.rules import InSet, NotNull, Pattern, Range, RecordRule
 from lakecore.schema import DataType, Kind, TableSpec, is_lineage
@@ -27,6 +27,7 @@ MISSING_FX_RATE = "missing_fx_rate"
 _REASON = "_reasons"
 _CORRUPT = "_corrupt_record"
 _PAYLOAD = "_payload"
+_RAW_PREFIX = "_raw__"
 _RANK = "_lakecore_rank"
 
 
@@ -69,9 +70,10 @@ class SparkEngine:
         return {tuple(row) for row in rows}
 
     def conform(
-        self, frame: DataFrame, spec: c.ConformSpec, run: RunContext
+        self, frame: DataFrame, spec: c.ConformSpec, run: RunContext, *, keep_raw: bool = False
     ) -> Conformed[DataFrame]:
-        raw = [col for col in frame.columns if not is_lineage(col)] + [_CORRUPT]
+        given = frame.columns
+        raw = [col for col in given if not is_lineage(col)] + [_CORRUPT]
         frame, field, malformed = _field_reader(frame, spec)
         cleaned = {f.name: _clean(field(f.source), f.upper) for f in spec.fields}
         typed = {name: _parse(text, spec.type_of(name)) for name, text in cleaned.items()}
@@ -83,20 +85,30 @@ class SparkEngine:
             F.when(violation(r, typed[r.column]), F.lit(c.broken(r.name))) for r in spec.rules
         ]
         reasons = F.when(malformed, F.array(F.lit(c.MALFORMED))).otherwise(
-            F.filter(F.array(*checks), lambda x: x.isNotNull())
+            F.array_compact(F.array(*checks))
         )
+        # The input's own columns ride along under other names, when asked for.
+        passed = [F.col(_q(col)).alias(_RAW_PREFIX + col) for col in given] if keep_raw else []
         tagged = frame.select(
             *(value.alias(name) for name, value in typed.items()),
             *(F.lit(value).alias(name) for name, value in spec.constants),
             *spec.lineage,
             _record_of(reasons, raw),
             reasons.alias(_REASON),
+            *passed,
         ).persist(StorageLevel.MEMORY_AND_DISK)
         valid = tagged.where(F.size(_REASON) == 0).select(*spec.target.column_names)
         rejected = _rejections(
             tagged, str(spec.target.id), F.lit(str(spec.source)), F.col("_source_file"), run
         )
-        return self._keep(tagged, valid, rejected)
+        kept = None
+        if keep_raw:
+            why = F.when(F.size(_REASON) > 0, F.concat_ws("; ", _REASON))
+            kept = tagged.select(
+                *(F.col(_q(_RAW_PREFIX + col)).alias(col) for col in given),
+                why.alias(RAW_REASON),
+            )
+        return self._keep(tagged, Conformed(valid, rejected, kept))
 
     def dedupe(self, frame: DataFrame, spec: MergeSpec) -> DataFrame:
         return dedupe(frame, spec)
@@ -146,7 +158,7 @@ class SparkEngine:
         rejected = _rejections(
             tagged, str(target.id), F.lit(None).cast("string"), F.lit(None).cast("string"), run
         )
-        return self._keep(tagged, valid, rejected)
+        return self._keep(tagged, Conformed(valid, rejected))
 
     def union(self, frames: Sequence[DataFrame]) -> DataFrame:
         return reduce(lambda a, b: a.unionByName(b), frames)
@@ -178,12 +190,10 @@ class SparkEngine:
         if cached is not None:
             cached.unpersist()
 
-    def _keep(
-        self, cached: DataFrame, valid: DataFrame, rejected: DataFrame
-    ) -> Conformed[DataFrame]:
+    def _keep(self, cached: DataFrame, conformed: Conformed[DataFrame]) -> Conformed[DataFrame]:
         # Released through the rejected frame, which the use cases write last.
-        self._cached[id(rejected)] = cached
-        return Conformed(valid, rejected)
+        self._cached[id(conformed.rejected)] = cached
+        return conformed
 
 
 def dedupe(
