@@ -55,9 +55,12 @@ def _add_generate_options(parser: argparse.ArgumentParser, rows: int) -> None:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    settings = Container().settings()
+    if args.to_kafka:  # the broker answers and has the topic, or nothing is generated
+        stream.check_topic(settings)
     manifest = _generate(args.out, args)
     if args.to_kafka:
-        manifest = stream.send_generated(Container().settings(), args.out, manifest)
+        manifest = stream.send_generated(settings, args.out, manifest)
     _print_manifest(manifest, args.out)
     return EXIT_OK
 

@@ -185,6 +185,12 @@ def _source(spark: Any, config: Any) -> Any:
     )
 
 
+def check_topic(settings: Settings) -> None:
+    """The generator's topic is there (exit 75 when the broker does not answer, 2 when it
+    has no such topic or Kafka is not configured)."""
+    _topics(settings).partitions(settings.kafka_topic or ORDERS_TOPIC)
+
+
 def send_generated(settings: Settings, out: Path, manifest: Manifest) -> Manifest:
     """Send the generated order events (``kafka/orders_events/*.jsonl`` envelopes) to the
     topic, in order, keyed as generated; then remove their files, so a daily run on ``out``

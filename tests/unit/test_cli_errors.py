@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ def _lakecore(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "entrypoints.cli", *args],
         cwd=cwd,
+        env={k: v for k, v in os.environ.items() if not k.startswith("LAKECORE_KAFKA_")},
         capture_output=True,
         text=True,
         timeout=60,
@@ -37,6 +39,10 @@ def _lakecore(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
             "--docs needs the gx executor",
         ),
         (("dq", "--table", "silver.orders", "--executor", "fast"), "invalid choice: 'fast'"),
+        (("stream", "orders"), "kafka is not configured: set LAKECORE_KAFKA_BOOTSTRAP_SERVERS"),
+        (("stream", "status"), "kafka is not configured: set LAKECORE_KAFKA_BOOTSTRAP_SERVERS"),
+        (("stream", "nope"), "pipeline orders has no stream 'nope' (streams: orders)"),
+        (("generate", "--out", "x", "--to-kafka"), "kafka is not configured"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
@@ -46,6 +52,7 @@ def test_bad_input_is_one_line_and_exit_2(
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+    assert not (tmp_path / "x").exists()  # nothing generated on a refused command
 
 
 def test_generate_writes_landing_files(tmp_path: Path) -> None:
@@ -58,14 +65,15 @@ def test_generate_writes_landing_files(tmp_path: Path) -> None:
 
 
 def test_the_command_line_loads_no_source_extra_it_is_not_asked_for() -> None:
-    """``lakecore[spark]`` alone runs the CLI: the Salesforce and Snowflake clients are
-    extras, imported only when their source is configured."""
+    """``lakecore[spark]`` alone runs the CLI: the Salesforce, Snowflake and Kafka clients
+    are extras, imported only when their source is configured."""
     import subprocess
     import sys
 
     probe = (
         "import sys, entrypoints.cli, entrypoints.containers;"
-        "loaded = [m for m in ('snowflake.connector', 'simple_salesforce', 'tenacity', 'requests')"
+        "loaded = [m for m in ('snowflake.connector', 'simple_salesforce', 'tenacity', 'requests',"
+        " 'confluent_kafka')"
         " if m in sys.modules]; print(loaded); sys.exit(1 if loaded else 0)"
     )
     done = subprocess.run(

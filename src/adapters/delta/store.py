@@ -298,7 +298,8 @@ def _retried(table: TableId, write: Callable[[], WriteResult]) -> WriteResult:
                 raise CommitConflict(f"{conflict} ({_ATTEMPTS} attempts)") from conflict
             pause = min(_MAX_PAUSE, _FIRST_PAUSE * 2**attempt)
             log.info("delta.commit_conflict", table=str(table), attempt=attempt, pause=pause)
-            time.sleep(pause * random.uniform(0.5, 1.5))  # nosec B311 - jitter, not secrecy
+            # Jitter keeps racing writers apart; it guards no secret.
+            time.sleep(pause * random.uniform(0.5, 1.5))  # nosec B311
             attempt += 1
 
 
