@@ -112,7 +112,7 @@ def _secret(folder: Path, name: str, value: dict[str, str]) -> None:
 def serve_stack(folder: Path, env_file: Path, rows: int, day: date) -> None:
     """Run both stand-ins until SIGTERM; write ``env_file`` once they are seeded."""
     generated, landing = folder / "generated", folder / "landing"
-    for stale in (generated, landing):
+    for stale in (generated, landing, folder / "kafka"):  # each start begins empty
         shutil.rmtree(stale, ignore_errors=True)
     generate(GenerateOptions(generated, rows, seed=7, dirty=0.02, business_date=day))
     shutil.copytree(generated, landing, ignore=shutil.ignore_patterns("_manifest.json"))

@@ -66,6 +66,8 @@ class SparkKafkaSource:
         outcomes: dict[int, object] = {}
 
         def on_batch(frame: DataFrame, batch_id: int) -> None:
+            if frame.isEmpty():  # a trigger with nothing new: no commit anywhere
+                return
             try:
                 outcomes[batch_id] = handle(MicroBatch(batch_id, frame))
             except BaseException as exc:
