@@ -20,6 +20,7 @@ from typing import Any
 
 import structlog
 
+from adapters.delta.store import absolute_location
 from entrypoints.containers import Container
 from entrypoints.runner import EXIT_OK, new_run, progress, running
 from entrypoints.settings import Settings
@@ -145,7 +146,7 @@ def kafka_config(settings: Settings, stream: Stream, *, available_now: bool) -> 
         ) from None
     return KafkaStreamConfig(
         bootstrap_servers=_bootstrap(settings),
-        checkpoint=_absolute(checkpoint_of(settings, stream)),
+        checkpoint=absolute_location(checkpoint_of(settings, stream)),
         topic=settings.kafka_topic,
         trigger_seconds=settings.stream_trigger_seconds,
         starting_offsets=settings.stream_starting_offsets,
@@ -153,10 +154,6 @@ def kafka_config(settings: Settings, stream: Stream, *, available_now: bool) -> 
         available_now=available_now,
         timeout_seconds=settings.kafka_timeout_seconds,
     )
-
-
-def _absolute(location: str) -> str:
-    return location if "://" in location else str(Path(location).resolve())
 
 
 def _finished(config: Any, stream: Stream) -> int | None:
@@ -230,7 +227,7 @@ def status(settings: Settings, streams: list[Stream]) -> int:
     for stream in streams:
         topic = settings.kafka_topic or stream.topic
         ends = topics.end_offsets(topic)
-        done = committed(_absolute(checkpoint_of(settings, stream)), topic)
+        done = committed(absolute_location(checkpoint_of(settings, stream)), topic)
         offsets = done.offsets if done else {}
         print(f"stream {stream.name} ({topic}): "
               + (f"last finished micro-batch {done.batch}" if done else "not started"))  # fmt: skip

@@ -75,8 +75,8 @@ class DeltaTableStore:
         self, spark: SparkSession, lake_root: str, locations: Mapping[TableId, str] | None = None
     ) -> None:
         self._spark = spark
-        self._root = _absolute(lake_root)
-        self._locations = {t: _absolute(p) for t, p in (locations or {}).items()}
+        self._root = absolute_location(lake_root)
+        self._locations = {t: absolute_location(p) for t, p in (locations or {}).items()}
         self._ready: dict[TableId, DeltaTable] = {}
 
     def location(self, table: TableId) -> str:
@@ -303,8 +303,9 @@ def _retried(table: TableId, write: Callable[[], WriteResult]) -> WriteResult:
             attempt += 1
 
 
-def _absolute(root: str) -> str:
-    """Delta reads a relative path as a table name: local paths are made absolute."""
+def absolute_location(root: str) -> str:
+    """A local path made absolute (Delta reads a relative one as a table name, Spark's
+    checkpoints move with the working folder); a URI as it is."""
     local = urlparse(root).scheme in ("", "file") and "://" not in root
     return str(Path(root).resolve()) if local else root.rstrip("/")
 

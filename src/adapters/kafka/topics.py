@@ -42,13 +42,15 @@ class KafkaTopics:
             "socket.connection.setup.timeout.ms": int(timeout * 1000),
             **(options or {}),
         }
+        self._admin: AdminClient | None = None
 
     def partitions(self, topic: str) -> list[int]:
         """The topic's partitions; raises when the broker is away or has no such topic."""
-        config: dict[str, Any] = {**self._config, "logger": _SILENT}
-        admin = AdminClient(config)
+        if self._admin is None:  # one client for every question (a running stream asks often)
+            config: dict[str, Any] = {**self._config, "logger": _SILENT}
+            self._admin = AdminClient(config)
         try:
-            found = admin.list_topics(topic, timeout=self._timeout)
+            found = self._admin.list_topics(topic, timeout=self._timeout)
         except KafkaException as exc:
             raise self._unreachable(exc) from exc
         if not found.brokers:
