@@ -105,9 +105,11 @@ class Broker:
         java = ["java", "-Xmx512m", "-XX:+UseSerialGC", "-cp", f"{jars}/*",
                 f"-Dlog4j.configuration={(self.folder / 'log4j.properties').as_uri()}"]  # fmt: skip
         if not (self.folder / "data" / "meta.properties").exists():
+            # "=" form: an id may start with "-", which as a separate word reads as an option.
             cluster = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
             subprocess.run(
-                [*java, "kafka.tools.StorageTool", "format", "-t", cluster, "-c", str(config)],
+                [*java, "kafka.tools.StorageTool", "format", f"--cluster-id={cluster}", "-c",
+                 str(config)],
                 check=True, capture_output=True, timeout=timeout,
             )  # fmt: skip
         with self.log.open("ab") as log:
