@@ -25,7 +25,7 @@ $(BIN)/uv:
 	$(BIN)/pip install --quiet --upgrade uv
 
 $(VENV)/.installed: pyproject.toml examples/sensors/pyproject.toml | $(BIN)/uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[spark,gx,salesforce,snowflake,kafka,dev]' -e examples/sensors
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[spark,gx,salesforce,snowflake,kafka,aws,dev]' -e examples/sensors
 	@touch $@
 
 $(JARS)/.fetched: jars/pom.xml

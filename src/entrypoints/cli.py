@@ -12,7 +12,7 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from entrypoints import backfill, daily, extract, quality, stream, summary
+from entrypoints import backfill, daily, extract, quality, register, stream, summary
 from entrypoints.containers import Container
 from entrypoints.runner import EXIT_OK, day, guarded, new_run, progress, running
 from entrypoints.settings import Settings
@@ -174,6 +174,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     stream.add_arguments(streaming)
     streaming.set_defaults(handler=stream.command)
+
+    registering = commands.add_parser(
+        "register", help="register the lake's tables in the Glue Data Catalog (for Athena)"
+    )
+    register.add_arguments(registering)
+    registering.set_defaults(handler=register.command)
 
     demo = commands.add_parser(
         "demo", help="generate data, run the daily pipeline, show the result"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
+from typing import Any
 
 from dependency_injector import containers, providers
 from pyspark.sql import DataFrame, SparkSession
@@ -14,10 +15,11 @@ from adapters.secrets.local import LocalSecretStore
 from adapters.spark.engine import SparkEngine
 from adapters.spark.landing import SparkFileLanding
 from adapters.spark.quality import SparkGate
-from adapters.spark.session import cluster_session, local_session
+from adapters.spark.session import cluster_session, local_session, s3_settings
 from entrypoints import logs
 from entrypoints.pipelines import load_pipeline
 from entrypoints.settings import Environment, GateExecutor, Settings, secret_variables
+from lakecore.catalog import Catalog
 from lakecore.errors import ConfigurationError
 from lakecore.gate import Gate
 from lakecore.pipeline import Pipeline
@@ -30,12 +32,44 @@ def spark_session(settings: Settings) -> Iterator[SparkSession]:
     if settings.env is Environment.AWS:
         yield from cluster_session()
         return
+    aws = settings.aws
     yield from local_session(
         master=settings.spark_master,
         jars_dir=settings.jars_dir,
         shuffle_partitions=settings.spark_shuffle_partitions,
         ui=settings.spark_ui,
+        extra=s3_settings(aws.region, aws.endpoint_url, aws.s3_path_style),
     )
+
+
+def secret_store(settings: Settings, reveal: Callable[[str], None]) -> SecretStore:
+    """``aws``: Secrets Manager; ``local``: ``LAKECORE_SECRET_*`` variables or owner-only
+    files. Every value fetched is handed to ``reveal`` (the log masker)."""
+    if settings.env is Environment.AWS:
+        from adapters.secrets.aws import SecretsManagerStore
+
+        return SecretsManagerStore(aws_client(settings, "secretsmanager"), reveal)
+    return LocalSecretStore(secret_variables(), settings.secrets_dir, reveal)
+
+
+def aws_client(settings: Settings, service: str) -> Any:
+    """A boto3 client in the configured region; the endpoint is boto3's own (the standard
+    ``AWS_ENDPOINT_URL``) unless ``LAKECORE_AWS_ENDPOINT_URL`` names one."""
+    try:
+        import boto3
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"AWS needs the aws extra: pip install 'lakecore[aws]' ({exc.name})"
+        ) from None
+    return boto3.client(
+        service, region_name=settings.aws.region, endpoint_url=settings.aws.endpoint_url
+    )
+
+
+def glue_catalog(settings: Settings) -> Catalog:
+    from adapters.glue.catalog import GlueCatalog
+
+    return GlueCatalog(aws_client(settings, "glue"))
 
 
 def snowflake_source(
@@ -140,14 +174,12 @@ class Container(containers.DeclarativeContainer):
     # init_resources() start both sessions, and the first one started wins.
     spark = providers.Resource(spark_session, settings)
 
-    # Credentials: LAKECORE_SECRET_* variables or owner-only files; every value is masked.
-    secrets = providers.Singleton(
-        LocalSecretStore,
-        environ=providers.Callable(secret_variables),
-        folder=settings.provided.secrets_dir,
-        reveal=secret_values.provided.add,
-    )
+    # Credentials: Secrets Manager (aws), or LAKECORE_SECRET_* variables or owner-only files
+    # (local); every value is masked.
+    secrets = providers.Singleton(secret_store, settings, secret_values.provided.add)
     sources = providers.Singleton(configured_sources, settings, secrets)
+    # Where tables are registered for Athena: Glue.
+    catalog = providers.Singleton(glue_catalog, settings)
 
     engine = providers.Singleton(SparkEngine, spark)
     store = providers.Singleton(

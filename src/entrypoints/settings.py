@@ -7,7 +7,7 @@ from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The orders lakehouse, the pipeline the command line runs unless told otherwise.
@@ -39,7 +39,13 @@ class AwsNames(BaseSettings):
     secret_names: tuple[str, ...] = ("lakecore/salesforce", "lakecore/snowflake", "lakecore/kafka")
     emr_application_name: str = "lakecore"
     log_group: str = "/aws/emr-serverless/lakecore"
-    endpoint_url: str | None = None
+    #: an endpoint other than AWS's for every service (a local server); the standard
+    #: ``AWS_ENDPOINT_URL`` works too
+    endpoint_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("LAKECORE_AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL")
+    )
+    #: S3 addressed as ``<endpoint>/<bucket>`` (local servers) instead of ``<bucket>.<endpoint>``
+    s3_path_style: bool = False
 
 
 class Settings(BaseSettings):

@@ -6,6 +6,7 @@ Expectations or a DI framework; adapters live in the ``adapters`` package, wirin
 ``entrypoints``. Everything a pipeline author needs is importable from here.
 """
 
+from lakecore.catalog import Catalog, CatalogColumn, CatalogTable, Registration, register
 from lakecore.conform import ConformSpec, FieldMap, conform_record
 from lakecore.daily import DailyReport, FileIntake, run_daily
 from lakecore.errors import (
@@ -100,6 +101,9 @@ __all__ = [
     "TIMESTAMP",
     "Aggregate",
     "BatchOutcome",
+    "Catalog",
+    "CatalogColumn",
+    "CatalogTable",
     "Column",
     "CommitConflict",
     "ConfigurationError",
@@ -136,6 +140,7 @@ __all__ = [
     "Range",
     "RecordRule",
     "ReferenceExists",
+    "Registration",
     "RuleSuite",
     "RunContext",
     "SchemaMismatch",
@@ -164,6 +169,7 @@ __all__ = [
     "landing_dataset",
     "pull",
     "quarantine_table",
+    "register",
     "run_daily",
     "stream_batch",
 ]

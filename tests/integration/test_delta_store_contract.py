@@ -13,11 +13,10 @@ from lakecore.testing.contracts import TABLE, TableStoreContract
 pytestmark = pytest.mark.spark
 
 
-class TestDeltaTableStore(TableStoreContract):
-    @pytest.fixture(autouse=True)
-    def _store(self, spark: SparkSession, tmp_path: Path) -> None:
-        self.spark = spark
-        self.store = DeltaTableStore(spark, str(tmp_path / "lake"))
+class SparkFrames:
+    """The contract's rows as Spark frames (for every Delta store's contract test)."""
+
+    spark: SparkSession
 
     def frame(self, rows: list[dict[str, Any]]) -> Any:
         if not rows:
@@ -27,3 +26,10 @@ class TestDeltaTableStore(TableStoreContract):
 
     def rows(self, frame: Any) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in frame.collect()]
+
+
+class TestDeltaTableStore(SparkFrames, TableStoreContract):
+    @pytest.fixture(autouse=True)
+    def _store(self, spark: SparkSession, tmp_path: Path) -> None:
+        self.spark = spark
+        self.store = DeltaTableStore(spark, str(tmp_path / "lake"))

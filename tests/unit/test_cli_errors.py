@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 
-def _lakecore(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def _lakecore(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "entrypoints.cli", *args],
         cwd=cwd,
-        env={k: v for k, v in os.environ.items() if not k.startswith("LAKECORE_KAFKA_")},
+        env={k: v for k, v in os.environ.items() if not k.startswith("LAKECORE_KAFKA_")} | env,
         capture_output=True,
         text=True,
         timeout=60,
@@ -43,6 +43,7 @@ def _lakecore(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         (("stream", "status"), "kafka is not configured: set LAKECORE_KAFKA_BOOTSTRAP_SERVERS"),
         (("stream", "nope"), "pipeline orders has no stream 'nope' (streams: orders)"),
         (("generate", "--out", "x", "--to-kafka"), "kafka is not configured"),
+        (("register", "--db", "platinum"), "invalid choice: 'platinum'"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
@@ -53,6 +54,19 @@ def test_bad_input_is_one_line_and_exit_2(
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "x").exists()  # nothing generated on a refused command
+
+
+def test_register_without_a_database_for_the_layer_is_refused_before_spark(
+    tmp_path: Path,
+) -> None:
+    result = _lakecore(
+        "register", "--db", "gold", cwd=tmp_path, LAKECORE_AWS_GLUE_DATABASES='["lake_silver"]'
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "lakecore: error: LAKECORE_AWS_GLUE_DATABASES needs exactly one database ending in "
+        "_gold, has none"
+    )
 
 
 def test_generate_writes_landing_files(tmp_path: Path) -> None:

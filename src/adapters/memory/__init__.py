@@ -3,6 +3,7 @@
 A frame here is a ``list`` of ``dict`` rows.
 """
 
+from adapters.memory.catalog import InMemoryCatalog
 from adapters.memory.engine import InMemoryEngine, Rows
 from adapters.memory.landing import InMemoryLandingSource, LocalFileLanding
 from adapters.memory.quality import InMemoryGate, InMemoryReportStore
@@ -10,6 +11,7 @@ from adapters.memory.state import InMemoryStateStore
 from adapters.memory.store import InMemoryTableStore
 
 __all__ = [
+    "InMemoryCatalog",
     "InMemoryEngine",
     "InMemoryGate",
     "InMemoryLandingSource",

@@ -1,1 +1,1 @@
-"""``SecretStore`` adapters: local (environment, files) here; AWS Secrets Manager with the AWS adapters."""
+"""``SecretStore`` adapters: local (environment, files) and AWS Secrets Manager."""

@@ -18,6 +18,22 @@ def variable(name: str) -> str:
     return "LAKECORE_SECRET_" + re.sub(r"[^A-Za-z0-9]", "_", short).upper()
 
 
+def secret_object(
+    name: str, text: str, where: str, reveal: Callable[[str], None]
+) -> dict[str, str]:
+    """A secret's text as the JSON object of text values it must be; each value goes to
+    ``reveal`` (the log masker) first. Errors name the secret and where it was, no value."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise ConfigurationError(f"secret {name} in {where} is not a JSON object") from None
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ConfigurationError(f"secret {name} in {where} is not an object of text values")
+    for item in value.values():
+        reveal(item)
+    return dict(value)
+
+
 class LocalSecretStore:
     """A secret is a JSON object of text values: in its environment variable (``variable``),
     else in ``<folder>/<name>.json``, a file only its owner may read.
@@ -38,15 +54,7 @@ class LocalSecretStore:
 
     def get(self, name: str) -> Mapping[str, str]:
         text, where = self._find(name)
-        try:
-            value = json.loads(text)
-        except ValueError:
-            raise ConfigurationError(f"secret {name} in {where} is not a JSON object") from None
-        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-            raise ConfigurationError(f"secret {name} in {where} is not an object of text values")
-        for item in value.values():
-            self._reveal(item)
-        return dict(value)
+        return secret_object(name, text, where, self._reveal)
 
     def _find(self, name: str) -> tuple[str, str]:
         key = variable(name)

@@ -6,6 +6,7 @@ import os
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from urllib.parse import urlparse
 
 from pyspark.sql import SparkSession
 
@@ -30,6 +31,7 @@ BASE_CONF: Mapping[str, str] = {
 JVM_PACKAGES = (
     "io.delta:delta-spark_2.12:3.3.2",
     "org.apache.spark:spark-sql-kafka-0-10_2.12:3.5.7",
+    "org.apache.hadoop:hadoop-aws:3.3.4",
 )
 
 #: The driver JVM's logging: warnings and errors, without start-up notices.
@@ -74,6 +76,23 @@ def jar_settings(jars_dir: Path | None) -> dict[str, str]:
         # The driver's own classpath too, so the Python API (DeltaTable) reaches the classes.
         "spark.driver.extraClassPath": ":".join(jars),
     }
+
+
+def s3_settings(region: str, endpoint_url: str | None, path_style: bool) -> dict[str, str]:
+    """Spark's S3A connector for a local session: ``s3://`` read as S3A too (as EMR reads it
+    through EMRFS), an endpoint other than AWS's (a local server), path-style addressing.
+    Credentials come from the standard AWS variables, never from Spark's settings."""
+    conf = {
+        "spark.hadoop.fs.s3.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
+        "spark.hadoop.fs.s3a.endpoint.region": region,
+    }
+    if endpoint_url:
+        conf["spark.hadoop.fs.s3a.endpoint"] = endpoint_url
+        secure = urlparse(endpoint_url).scheme != "http"
+        conf["spark.hadoop.fs.s3a.connection.ssl.enabled"] = str(secure).lower()
+    if path_style:
+        conf["spark.hadoop.fs.s3a.path.style.access"] = "true"
+    return conf
 
 
 def local_session(

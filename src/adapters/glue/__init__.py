@@ -1,0 +1,1 @@
+"""The Glue Data Catalog as lakecore's ``Catalog``: Delta tables Athena reads natively."""

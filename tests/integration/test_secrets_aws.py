@@ -1,0 +1,81 @@
+"""Secrets Manager as the SecretStore, against moto's server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from botocore.config import Config
+
+from adapters.secrets.aws import SecretsManagerStore
+from entrypoints.containers import secret_store
+from entrypoints.logs import SecretValues
+from entrypoints.settings import Settings
+from lakecore.errors import ConfigurationError, TransientError
+from tests.fakes.aws import LocalAws, local_aws
+from tests.fakes.kafka import free_port
+
+
+@pytest.fixture(scope="module")
+def aws() -> Iterator[LocalAws]:
+    with local_aws() as running:
+        yield running
+
+
+def test_a_secret_is_its_json_object_fetched_once_and_masked(aws: LocalAws) -> None:
+    client = aws.client("secretsmanager")
+    credential = {"username": "etl", "password": "s3cr3t-pw"}  # pragma: allowlist secret
+    client.create_secret(Name="lakecore/snowflake-a", SecretString=json.dumps(credential))
+    revealed: list[str] = []
+    store = SecretsManagerStore(client, reveal=revealed.append)
+
+    assert store.get("lakecore/snowflake-a") == credential
+    assert sorted(revealed) == sorted(credential.values())
+    # Changed in the service, the run keeps what it fetched: one value per run.
+    client.put_secret_value(SecretId="lakecore/snowflake-a", SecretString='{"username": "x"}')
+    assert store.get("lakecore/snowflake-a") == credential
+
+
+def test_missing_or_malformed_secrets_are_configuration_errors_naming_no_value(
+    aws: LocalAws,
+) -> None:
+    client = aws.client("secretsmanager")
+    client.create_secret(Name="lakecore/not-json", SecretString="hunter2-not-json")
+    client.create_secret(Name="lakecore/nested", SecretString='{"a": {"b": "hidden-value"}}')
+    store = SecretsManagerStore(client)
+
+    with pytest.raises(
+        ConfigurationError, match=r"^secret lakecore/absent in Secrets Manager not found$"
+    ):
+        store.get("lakecore/absent")
+    for name in ("lakecore/not-json", "lakecore/nested"):
+        with pytest.raises(ConfigurationError, match=name) as raised:
+            store.get(name)
+        assert "hunter2" not in str(raised.value)
+        assert "hidden-value" not in str(raised.value)
+
+
+def test_an_unreachable_service_is_transient() -> None:
+    closed = LocalAws(f"http://127.0.0.1:{free_port()}")
+    client = closed.client(
+        "secretsmanager", config=Config(connect_timeout=1, retries={"max_attempts": 1})
+    )
+    with pytest.raises(TransientError, match="unreachable"):
+        SecretsManagerStore(client).get("lakecore/salesforce")
+
+
+def test_the_aws_environment_reads_secrets_manager(
+    aws: LocalAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``LAKECORE_ENV=aws`` with the standard AWS variables: the container's store is
+    Secrets Manager at that endpoint, and what it fetches is masked in logs."""
+    aws.client("secretsmanager").create_secret(
+        Name="lakecore/kafka-a", SecretString='{"sasl_password": "kafka-pw-1"}'
+    )
+    for key, value in {**aws.environ(), "LAKECORE_ENV": "aws"}.items():
+        monkeypatch.setenv(key, value)
+    masked = SecretValues()
+    store = secret_store(Settings(), masked.add)
+    assert store.get("lakecore/kafka-a") == {"sasl_password": "kafka-pw-1"}
+    assert "kafka-pw-1" not in masked.mask_text("password is kafka-pw-1")
