@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from dependency_injector import containers, providers
 from pyspark.sql import DataFrame, SparkSession
@@ -23,7 +25,7 @@ from lakecore.catalog import Catalog
 from lakecore.errors import ConfigurationError
 from lakecore.gate import Gate
 from lakecore.pipeline import Pipeline
-from lakecore.ports import QualityGate, SecretStore, Source
+from lakecore.ports import QualityGate, ReportStore, SecretStore, Source
 from lakecore.schema import TableId
 
 
@@ -64,6 +66,17 @@ def aws_client(settings: Settings, service: str) -> Any:
     return boto3.client(
         service, region_name=settings.aws.region, endpoint_url=settings.aws.endpoint_url
     )
+
+
+def report_store(settings: Settings, mask: Callable[[str], str]) -> ReportStore:
+    """Quality reports under ``<lake>/gold/quality/``: in the bucket for a lake on S3, in the
+    folder for a local one."""
+    root = urlsplit(settings.lake_root)
+    if root.scheme in ("s3", "s3a"):
+        from adapters.files.reports import S3ReportStore
+
+        return S3ReportStore(aws_client(settings, "s3"), root.netloc, root.path, mask=mask)
+    return LocalReportStore(Path(root.path if root.scheme == "file" else settings.lake_root), mask)
 
 
 def glue_catalog(settings: Settings) -> Catalog:
@@ -191,9 +204,7 @@ class Container(containers.DeclarativeContainer):
     landing = providers.Factory(SparkFileLanding, spark)
 
     quality_executor = providers.Singleton(quality_executor, settings)
-    reports = providers.Singleton(
-        LocalReportStore, settings.provided.lake_root, mask=secret_values.provided.mask_text
-    )
+    reports = providers.Singleton(report_store, settings, secret_values.provided.mask_text)
     gate = providers.Singleton(
         Gate,
         executor=quality_executor,

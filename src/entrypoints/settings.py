@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+#: Where a lake may be: a local folder (``file://`` or a path) or S3.
+LAKE_SCHEMES = ("file", "s3", "s3a")
 #: The orders lakehouse, the pipeline the command line runs unless told otherwise.
 DEFAULT_PIPELINE = "pipelines.orders:PIPELINE"
 
@@ -121,8 +123,13 @@ class Settings(BaseSettings):
     @field_validator("lake_root")
     @classmethod
     def _no_credentials_in_lake_root(cls, value: str) -> str:
-        if "@" in urlsplit(value).netloc:
+        root = urlsplit(value)
+        if "@" in root.netloc:
             raise ValueError("must not carry credentials; S3 access comes from the job's IAM role")
+        if "://" in value and root.scheme not in LAKE_SCHEMES:
+            raise ValueError("must be a local path or an s3:// (s3a://) URI")
+        if root.scheme in ("s3", "s3a") and not root.netloc:
+            raise ValueError("must name a bucket: s3://<bucket>/<prefix>")
         return value
 
 

@@ -69,6 +69,14 @@ def test_register_without_a_database_for_the_layer_is_refused_before_spark(
     )
 
 
+@pytest.mark.parametrize("root", ["hdfs://namenode/lake", "gs://bucket/lake", "s3:///lake"])
+def test_a_lake_root_neither_local_nor_s3_is_refused(tmp_path: Path, root: str) -> None:
+    result = _lakecore("show", "gold.fact_orders", cwd=tmp_path, LAKECORE_LAKE_ROOT=root)
+    assert result.returncode == 2
+    assert result.stderr.startswith("lakecore: error: invalid setting LAKECORE_LAKE_ROOT: ")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 def test_generate_writes_landing_files(tmp_path: Path) -> None:
     result = _lakecore(
         "generate", "--out", "land", "--rows", "50", "--date", "2026-11-27", cwd=tmp_path

@@ -1,18 +1,23 @@
-"""Secrets Manager as the SecretStore, against moto's server on 127.0.0.1."""
+"""The AWS adapters that need no Spark, against moto's server on 127.0.0.1: Secrets Manager
+as the SecretStore, quality reports in S3."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
 from botocore.config import Config
 
+from adapters.files.reports import S3ReportStore
 from adapters.secrets.aws import SecretsManagerStore
-from entrypoints.containers import secret_store
+from entrypoints.containers import Container, secret_store
 from entrypoints.logs import SecretValues
 from entrypoints.settings import Settings
 from lakecore.errors import ConfigurationError, TransientError
+from lakecore.quality import QualityReport, RuleResult, Severity
+from lakecore.schema import TableId
 from tests.fakes.aws import LocalAws, local_aws
 from tests.fakes.kafka import free_port
 
@@ -79,3 +84,39 @@ def test_the_aws_environment_reads_secrets_manager(
     store = secret_store(Settings(), masked.add)
     assert store.get("lakecore/kafka-a") == {"sasl_password": "kafka-pw-1"}
     assert "kafka-pw-1" not in masked.mask_text("password is kafka-pw-1")
+
+
+def test_a_lake_on_s3_keeps_its_quality_reports_in_the_bucket_masked(
+    aws: LocalAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    aws.client("s3").create_bucket(
+        Bucket="reports-lake", CreateBucketConfiguration={"LocationConstraint": aws.region}
+    )
+    for key, value in aws.environ().items():
+        monkeypatch.setenv(key, value)
+    container = Container()
+    container.settings.override(Settings(lake_root="s3://reports-lake/lake/"))
+    container.secret_values().add("tok-9f8e7d6c")
+    failed = RuleResult("not_null(email)", "NotNull", Severity.CRITICAL, passed=False,
+                        unexpected=1, samples=({"note": "Bearer tok-9f8e7d6c"},))  # fmt: skip
+    report = QualityReport(TableId.parse("silver.leads"), "native", "run-7",
+                           datetime(2026, 11, 27, 6, 5, 4), 10, (failed,))  # fmt: skip
+
+    where = container.reports().save(report)
+
+    key = "lake/gold/quality/silver.leads/20261127T060504000000Z-native-run-7.json"
+    assert where == f"s3://reports-lake/{key}"
+    body = aws.client("s3").get_object(Bucket="reports-lake", Key=key)["Body"].read().decode()
+    assert "tok-9f8e7d6c" not in body
+    assert json.loads(body)["table"] == "silver.leads"
+
+
+def test_a_missing_bucket_is_one_configuration_line(aws: LocalAws) -> None:
+    store = S3ReportStore(aws.client("s3"), "no-such-bucket", "lake")
+    report = QualityReport(TableId.parse("silver.leads"), "native", "run-8",
+                           datetime(2026, 11, 27), 0, ())  # fmt: skip
+    with pytest.raises(
+        ConfigurationError,
+        match=r"^cannot write the quality report s3://no-such-bucket/lake/gold/quality/silver.leads/.*: NoSuchBucket",
+    ):
+        store.save(report)
