@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +15,7 @@ from adapters.salesforce.source import SalesforceConfig, SalesforceSource
 from adapters.secrets.local import LocalSecretStore, variable
 from adapters.snowflake.source import SnowflakeConfig, SnowflakeSource, Window
 from tests.fakes import snowflake as fake_snowflake
+from tests.fakes.aws import LocalAws, local_aws
 from tests.fakes.kafka import Broker, broker
 from tests.fakes.salesforce import ACCOUNT_FIELDS, LEAD_FIELDS, FakeSalesforce, serve
 
@@ -103,3 +105,22 @@ def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
     """A real Kafka broker (KRaft) for the test session; each test makes its own topic."""
     with broker(tmp_path_factory.mktemp("kafka")) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def aws() -> Iterator[LocalAws]:
+    """moto's server for the test session: S3, Glue, Secrets Manager over HTTP on 127.0.0.1.
+    Tests make their own buckets, databases and secrets."""
+    with local_aws() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def s3_spark(spark: Any, aws: LocalAws) -> Iterator[Any]:
+    """The shared Spark session, its S3A connector pointed at the server for one module."""
+    hadoop = spark.sparkContext._jsc.hadoopConfiguration()
+    for key, value in aws.s3a().items():
+        hadoop.set(key, value)
+    yield spark
+    for key in aws.s3a():
+        hadoop.unset(key)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from adapters.files.landing import S3_SCHEMES, LandingFolder, S3Folder
 from entrypoints import quality
-from entrypoints.containers import Container
+from entrypoints.containers import Container, aws_client
 from entrypoints.runner import EXIT_OK, guarded, new_run, progress, running
 from entrypoints.settings import Settings
 from lakecore.daily import DailyReport, run_daily
@@ -16,19 +18,31 @@ from lakecore.extract import SourceIntake
 from lakecore.ports import RunContext
 
 
-def run(container: Container, landing: Path, proc_date: date | None = None) -> DailyReport:
+def run(container: Container, landing: str | Path, proc_date: date | None = None) -> DailyReport:
     """Start the container, run one day, shut down."""
-    if not landing.is_dir():
-        raise SourceNotFound(f"landing folder {landing} does not exist")
+    folder = landing_folder(container.settings(), landing)
     container.pipeline()  # a definition that does not hold fails here, before Spark starts
     context = new_run(proc_date)
     with running(container, "daily", context) as started:
-        return execute(started, landing, context)
+        return execute(started, folder, context)
 
 
-def execute(container: Container, landing: Path, context: RunContext) -> DailyReport:
+def landing_folder(settings: Settings, landing: str | Path) -> Path | LandingFolder:
+    """A local landing folder (which must exist), or an ``s3://`` prefix."""
+    if urlsplit(str(landing)).scheme in S3_SCHEMES:
+        folder = S3Folder(aws_client(settings, "s3"), str(landing))
+        folder.check()
+        return folder
+    if not Path(landing).is_dir():
+        raise SourceNotFound(f"landing folder {landing} does not exist")
+    return Path(landing)
+
+
+def execute(
+    container: Container, landing: Path | LandingFolder, context: RunContext
+) -> DailyReport:
     """Run one day on an already started container."""
-    if not landing.is_dir():
+    if isinstance(landing, Path) and not landing.is_dir():
         raise SourceNotFound(f"landing folder {landing} does not exist")
     store = container.store()
     store.check_writable()
@@ -75,7 +89,9 @@ def intake_line(intake: SourceIntake) -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--landing", type=Path, required=True, help="landing folder to ingest")
+    parser.add_argument(
+        "--landing", required=True, help="landing folder to ingest (a path or s3://bucket/prefix)"
+    )
     parser.add_argument(
         "--date", type=date.fromisoformat, help="processing date (default: today, UTC)"
     )

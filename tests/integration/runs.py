@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 LAKECORE = Path(sys.executable).with_name("lakecore")
 
 
-def cli_env(lake: Path, **settings: str) -> dict[str, str]:
+def cli_env(lake: str | Path, **settings: str) -> dict[str, str]:
     """The environment of a ``lakecore`` command on ``lake``: JSON logs, no gate threshold."""
     return {
         **os.environ,
@@ -59,7 +59,7 @@ def kill_at(command: list[str], env: Mapping[str, str], event: str, occurrence: 
         return proc.wait(timeout=120)
 
 
-def content(spark: SparkSession, lake: Path, ignore: Collection[str] = ()) -> Content:
+def content(spark: SparkSession, lake: str | Path, ignore: Collection[str] = ()) -> Content:
     store = DeltaTableStore(spark, str(lake))
     return lake_content(
         lh.PIPELINE,

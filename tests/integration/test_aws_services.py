@@ -4,7 +4,6 @@ as the SecretStore, quality reports in S3."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
@@ -18,14 +17,8 @@ from entrypoints.settings import Settings
 from lakecore.errors import ConfigurationError, TransientError
 from lakecore.quality import QualityReport, RuleResult, Severity
 from lakecore.schema import TableId
-from tests.fakes.aws import LocalAws, local_aws
+from tests.fakes.aws import LocalAws
 from tests.fakes.kafka import free_port
-
-
-@pytest.fixture(scope="module")
-def aws() -> Iterator[LocalAws]:
-    with local_aws() as running:
-        yield running
 
 
 def test_a_secret_is_its_json_object_fetched_once_and_masked(aws: LocalAws) -> None:

@@ -4,34 +4,16 @@ through S3A), against moto's server on 127.0.0.1, which Spark's JVM reaches over
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from pyspark.sql import SparkSession
 
 from adapters.delta.store import DeltaTableStore
 from lakecore.testing.contracts import TABLE, TableStoreContract
-from tests.fakes.aws import LocalAws, local_aws
+from tests.fakes.aws import LocalAws
 from tests.integration.test_delta_store_contract import SparkFrames
 
 pytestmark = pytest.mark.spark
-
-
-@pytest.fixture(scope="module")
-def aws() -> Iterator[LocalAws]:
-    with local_aws() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def s3_spark(spark: SparkSession, aws: LocalAws) -> Iterator[SparkSession]:
-    """The shared session, its S3A connector pointed at the server for this module."""
-    hadoop = spark.sparkContext._jsc.hadoopConfiguration()  # type: ignore[union-attr]
-    for key, value in aws.s3a().items():
-        hadoop.set(key, value)
-    yield spark
-    for key in aws.s3a():
-        hadoop.unset(key)
 
 
 def new_bucket(aws: LocalAws) -> str:

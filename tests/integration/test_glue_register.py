@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from adapters.delta.store import DeltaTableStore
 from adapters.glue.catalog import GlueCatalog
 from lakecore.catalog import Registration, register
 from lakecore.schema import LONG, Column, Layer, TableId, TableSpec
-from tests.fakes.aws import LocalAws, local_aws
+from tests.fakes.aws import LocalAws
 from tests.integration.runs import LAKECORE, cli_env
 
 pytestmark = pytest.mark.spark
@@ -28,12 +27,6 @@ ORDERS = TableSpec(
     keys=("order_id",),
 )
 FX = TableSpec(TableId(Layer.SILVER, "fx_rates"), (Column("ccy"),), keys=("ccy",))
-
-
-@pytest.fixture(scope="module")
-def aws() -> Iterator[LocalAws]:
-    with local_aws() as running:
-        yield running
 
 
 def glue_table(aws: LocalAws, database: str, name: str) -> Any:

@@ -82,7 +82,12 @@ def csv_header(path: Path, relative: str, fields: Sequence[str]) -> list[str]:
     """A CSV file's header; ``SchemaMismatch`` naming the file and the field when a declared
     field is missing from it (raised before anything is read or written)."""
     with path.open(encoding="utf-8", newline="") as handle:
-        header = next(csv.reader([handle.readline().rstrip("\r\n")]), [])
+        return header_of(handle.readline(), relative, fields)
+
+
+def header_of(line: str, relative: str, fields: Sequence[str]) -> list[str]:
+    """The header a CSV file's first ``line`` holds (``csv_header``'s check)."""
+    header = next(csv.reader([line.rstrip("\r\n")]), [])
     missing = [f for f in fields if f not in header]
     if missing:
         raise SchemaMismatch(

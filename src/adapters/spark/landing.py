@@ -10,32 +10,33 @@ from pyspark.sql import Column, DataFrame, DataFrameReader, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from adapters.memory.landing import csv_header, landing_files
+from adapters.files.landing import LandingFolder, LocalFolder
+from adapters.memory.landing import header_of
 from lakecore.ports import LandingDataset, LandingFile
 
 _CORRUPT = "_corrupt_record"
 
 
 class SparkFileLanding:
-    """JSON Lines and CSV landing files on a local path, read in PERMISSIVE mode.
+    """JSON Lines and CSV landing files in a local folder or under an S3 prefix
+    (``LandingFolder``), read in PERMISSIVE mode.
 
     A record that does not parse keeps its raw text in ``_corrupt_record`` (it is
     quarantined in silver, never dropped). Raises ``SourceNotFound`` for a missing root.
     """
 
-    def __init__(self, spark: SparkSession, root: Path) -> None:
+    def __init__(self, spark: SparkSession, root: Path | LandingFolder) -> None:
         self._spark = spark
-        self._root = root
+        self._folder = LocalFolder(root) if isinstance(root, Path) else root
 
     def list_files(self, dataset: LandingDataset) -> list[LandingFile]:
-        return landing_files(self._root, dataset)
+        return self._folder.files(dataset)
 
     def read(self, dataset: LandingDataset, files: Sequence[LandingFile]) -> DataFrame:
         if dataset.format == "csv":
             frame = self._csv(dataset, files)
         else:
-            paths = [str((self._root / f.path).resolve()) for f in files]
-            frame = self._reader(dataset.fields).json(paths)
+            frame = self._reader(dataset.fields).json([self._uri(f.path) for f in files])
         return self._lineage(frame, files)
 
     def _reader(self, fields: Sequence[str]) -> DataFrameReader:
@@ -51,9 +52,8 @@ class SparkFileLanding:
         with more columns brings them along (bronze gains them)."""
         groups: dict[tuple[str, ...], list[str]] = {}
         for file in files:
-            path = self._root / file.path
-            header = csv_header(path, file.path, dataset.fields)
-            groups.setdefault(tuple(header), []).append(str(path.resolve()))
+            header = header_of(self._folder.first_line(file.path), file.path, dataset.fields)
+            groups.setdefault(tuple(header), []).append(self._uri(file.path))
         frames = [
             self._reader(header)
             .option("header", "true")
@@ -63,8 +63,11 @@ class SparkFileLanding:
         ]
         return reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), frames)
 
+    def _uri(self, relative: str) -> str:
+        return f"{self._folder.uri}/{relative}"
+
     def _lineage(self, frame: DataFrame, files: Sequence[LandingFile]) -> DataFrame:
-        source = _relative_to(self._root.resolve())
+        source = _relative_to(self._folder.uri)
         checksums = F.create_map(*(F.lit(v) for f in files for v in (f.path, f.checksum)))
         return frame.withColumn("_source_file", source).withColumn(
             "_source_checksum", checksums[F.col("_source_file")]
@@ -78,8 +81,8 @@ def _text_schema(fields: Sequence[str]) -> T.StructType:
     )
 
 
-def _relative_to(root: Path) -> Column:
-    """The path of the file a row came from, relative to ``root`` (as ``landing_files`` gives)."""
+def _relative_to(root: str) -> Column:
+    """The path of the file a row came from, relative to ``root`` (as the folder lists it)."""
     name = F.url_decode(F.input_file_name())
-    prefix = root.as_posix().rstrip("/") + "/"
+    prefix = root.rstrip("/") + "/"
     return name.substr(F.locate(prefix, name) + F.lit(len(prefix)), F.lit(1 << 20))
