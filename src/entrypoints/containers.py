@@ -20,7 +20,13 @@ from adapters.spark.quality import SparkGate
 from adapters.spark.session import cluster_session, local_session, s3_settings
 from entrypoints import logs
 from entrypoints.pipelines import load_pipeline
-from entrypoints.settings import Environment, GateExecutor, Settings, secret_variables
+from entrypoints.settings import (
+    Environment,
+    GateExecutor,
+    Settings,
+    secret_variables,
+    under_spark_submit,
+)
 from lakecore.catalog import Catalog
 from lakecore.errors import ConfigurationError
 from lakecore.gate import Gate
@@ -30,8 +36,10 @@ from lakecore.schema import TableId
 
 
 def spark_session(settings: Settings) -> Iterator[SparkSession]:
-    """The SparkSession for this environment: local with Delta jars, or the cluster's."""
-    if settings.env is Environment.AWS:
+    """The session ``spark-submit`` started (EMR Serverless, or a local ``spark-submit``), or a
+    local one with Delta's jars and S3A, in either environment: ``LAKECORE_ENV=aws`` picks
+    the AWS adapters, not where Spark runs."""
+    if under_spark_submit():
         yield from cluster_session()
         return
     aws = settings.aws

@@ -136,3 +136,9 @@ class Settings(BaseSettings):
 def secret_variables() -> dict[str, str]:
     """The ``LAKECORE_SECRET_*`` variables: what the local SecretStore may hand out."""
     return {k: v for k, v in os.environ.items() if k.startswith("LAKECORE_SECRET_")}
+
+
+def under_spark_submit() -> bool:
+    """True in a Python driver that ``spark-submit`` started (EMR Serverless does): its JVM is
+    already running, with the cluster's settings and jars, and hands its port over."""
+    return "PYSPARK_GATEWAY_PORT" in os.environ

@@ -1,5 +1,6 @@
-"""The daily pipeline with its landing files and its lake on S3 (moto's server), through the
-command line: the same lake as a run on local folders, reports in the bucket."""
+"""The daily pipeline in the aws profile, its landing files and its lake on S3 (moto's
+server), through the command line: the same lake as a run on local folders, reports in the
+bucket."""
 
 from __future__ import annotations
 
@@ -45,7 +46,8 @@ def test_a_day_from_s3_into_a_lake_on_s3_equals_the_local_run(
     )
     assert upload(aws, landing, "landing") > 0
 
-    env = cli_env(f"s3://{BUCKET}/lake", **aws.environ(), LAKECORE_AWS_S3_PATH_STYLE="true")
+    env = cli_env(f"s3://{BUCKET}/lake", **aws.environ(), LAKECORE_AWS_S3_PATH_STYLE="true",
+                  LAKECORE_ENV="aws")  # fmt: skip
     done = subprocess.run(
         [str(LAKECORE), "run", "daily", "--landing", f"s3://{BUCKET}/landing",
          "--date", DAY.isoformat()],
