@@ -1,17 +1,20 @@
-"""``make stack``: a Kafka broker, the Salesforce fake and a fakesnow server on 127.0.0.1,
-the last two seeded with generated data, in one background process; ``make stack-down``
-stops them.
+"""``make stack``: a Kafka broker, the Salesforce fake, a fakesnow server and moto's AWS
+server on 127.0.0.1, seeded with generated data, in one background process; ``make
+stack-down`` stops them.
 
 ``start`` generates a day of data, loads its Salesforce accounts and leads into the fake and
 its legacy orders into fakesnow, keeps the FX and Kafka files as landing files, starts the
 broker with an empty ``orders_events`` topic, writes the credentials as owner-only secret
-files and the settings a run needs to ``build/stack.env``:
+files (and in moto's Secrets Manager, beside the landing files in its lake bucket) and the
+settings a run needs to ``build/stack.env`` (the standard AWS variables among them):
 
     make stack
     set -a; . build/stack.env; set +a
     .venv/bin/lakecore run daily --landing build/stack/landing
     .venv/bin/lakecore generate --out build/stack/sent --to-kafka
     .venv/bin/lakecore stream orders --available-now
+    LAKECORE_ENV=aws LAKECORE_LAKE_ROOT=s3://lakecore-dev-lake/lake \\
+        .venv/bin/lakecore run daily --landing s3://lakecore-dev-lake/landing
 """
 
 from __future__ import annotations
@@ -31,8 +34,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from entrypoints.settings import AwsNames
 from pipelines.orders.generate import GenerateOptions, generate
 from tests.fakes import snowflake as fake_snowflake
+from tests.fakes.aws import LocalAws, local_aws
 from tests.fakes.kafka import broker
 from tests.fakes.salesforce import ACCOUNT_FIELDS, LEAD_FIELDS, FakeSalesforce, serve, stamp
 
@@ -109,6 +114,20 @@ def _secret(folder: Path, name: str, value: dict[str, str]) -> None:
         json.dump(value, handle)
 
 
+def seed_aws(aws: LocalAws, landing: Path, secrets: Path) -> None:
+    """The lake bucket (``LAKECORE_AWS_LAKE_BUCKET``'s default) with the landing files under
+    ``landing/``, and the secrets in Secrets Manager: what the aws profile reads."""
+    bucket = AwsNames().lake_bucket
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": aws.region})
+    for path in sorted(p for p in landing.rglob("*") if p.is_file()):
+        s3.upload_file(str(path), bucket, f"landing/{path.relative_to(landing).as_posix()}")
+    manager = aws.client("secretsmanager")
+    for path in sorted(secrets.rglob("*.json")):
+        name = path.relative_to(secrets).with_suffix("").as_posix()
+        manager.create_secret(Name=name, SecretString=path.read_text(encoding="utf-8"))
+
+
 def serve_stack(folder: Path, env_file: Path, rows: int, day: date) -> None:
     """Run both stand-ins until SIGTERM; write ``env_file`` once they are seeded."""
     generated, landing = folder / "generated", folder / "landing"
@@ -127,6 +146,7 @@ def serve_stack(folder: Path, env_file: Path, rows: int, day: date) -> None:
         serve(fake, folder / "salesforce-ca.pem") as url,
         fake_snowflake.serve() as snow,
         broker(folder / "kafka") as kafka,
+        local_aws() as aws,
     ):
         kafka.create_topic("orders_events", partitions=3)
         counts = seed_salesforce(fake, generated)
@@ -135,6 +155,7 @@ def serve_stack(folder: Path, env_file: Path, rows: int, day: date) -> None:
         _secret(secrets, "lakecore/salesforce",
                 {"client_id": fake.client_id, "client_secret": fake.client_secret})  # fmt: skip
         _secret(secrets, "lakecore/snowflake", snow.login)
+        seed_aws(aws, landing, secrets)
         settings = {
             "LAKECORE_SALESFORCE_LOGIN_URL": url,
             "LAKECORE_SALESFORCE_CA_BUNDLE": str(folder / "salesforce-ca.pem"),
@@ -146,10 +167,13 @@ def serve_stack(folder: Path, env_file: Path, rows: int, day: date) -> None:
             "LAKECORE_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap,
             "LAKECORE_SECRETS_DIR": str(secrets),
             "LAKECORE_LAKE_ROOT": str(folder / "lake"),
+            **aws.environ(),
+            "LAKECORE_AWS_S3_PATH_STYLE": "true",
         }
         env_file.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
         print(f"stack ready: salesforce {url}, snowflake {snow.connect['host']}:"
-              f"{snow.connect['port']}, kafka {kafka.bootstrap}; seeded {counts}",
+              f"{snow.connect['port']}, kafka {kafka.bootstrap}, aws {aws.endpoint}; "
+              f"seeded {counts}",
               flush=True)  # fmt: skip
         stop.wait()
     env_file.unlink(missing_ok=True)
@@ -176,6 +200,11 @@ def start(folder: Path, env_file: Path, rows: int, day: date, timeout: float = 1
     print(f"stack up (pid {process.pid}); settings in {env_file}. Run a day against it:")
     print(f"  set -a; . {env_file}; set +a")
     print(f"  .venv/bin/lakecore run daily --landing {folder / 'landing'}")
+    print("The aws profile (S3, Secrets Manager, Glue on a local moto server):")
+    bucket = AwsNames().lake_bucket
+    print(f"  LAKECORE_ENV=aws LAKECORE_LAKE_ROOT=s3://{bucket}/lake "
+          f".venv/bin/lakecore run daily --landing s3://{bucket}/landing")  # fmt: skip
+    print(f"  LAKECORE_ENV=aws LAKECORE_LAKE_ROOT=s3://{bucket}/lake .venv/bin/lakecore register")
     print("Stream order events through its Kafka broker:")
     print(f"  .venv/bin/lakecore generate --out {folder / 'sent'} --to-kafka")
     print("  .venv/bin/lakecore stream orders --available-now")

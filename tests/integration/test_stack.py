@@ -8,11 +8,14 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import boto3
 import pytest
 from pyspark.sql import SparkSession
 
 from adapters.delta.store import DeltaTableStore
+from entrypoints.settings import AwsNames
 from pipelines import orders as lh
 from tests.integration.runs import LAKECORE, REPO
 
@@ -83,3 +86,42 @@ def test_the_stream_runs_against_the_stacks_broker(
     dead = store.read(lh.ORDERS_STREAM.dead_letters).count()
     assert streamed > 0
     assert dead > 0  # the generator's defects: malformed values, negative amounts, ...
+
+
+def test_the_aws_profile_runs_a_day_on_s3_and_registers_it_in_glue(
+    stack: tuple[Path, dict[str, str]],
+) -> None:
+    """The README's aws profile: sources' credentials from Secrets Manager, landing files and
+    lake on S3, reports in the bucket, tables in Glue; all on the stack's moto."""
+    _, env = stack
+    bucket = AwsNames().lake_bucket
+    aws = {k: v for k, v in env.items() if k != "LAKECORE_SECRETS_DIR"} | {
+        "LAKECORE_ENV": "aws",
+        "LAKECORE_LAKE_ROOT": f"s3://{bucket}/lake",
+        "LAKECORE_QUARANTINE_THRESHOLD": "1.0",
+    }
+    out = _lakecore(aws, "run", "daily", "--landing", f"s3://{bucket}/landing")
+    assert "bronze.salesforce_accounts       extracted:" in out
+    assert "bronze.snowflake_legacy_orders   extracted:" in out
+
+    registered = _lakecore(aws, "register")
+    assert "lakecore_gold (created):" in registered
+    glue, s3 = (_client(env, service) for service in ("glue", "s3"))
+    fact = glue.get_table(DatabaseName="lakecore_gold", Name="fact_orders")["Table"]
+    assert fact["Parameters"]["table_type"] == "DELTA"
+    assert fact["StorageDescriptor"]["Location"] == f"s3://{bucket}/lake/gold/fact_orders"
+    log = s3.list_objects_v2(Bucket=bucket, Prefix="lake/gold/fact_orders/_delta_log/")
+    assert log.get("KeyCount", 0) > 0
+    reports = s3.list_objects_v2(Bucket=bucket, Prefix="lake/gold/quality/")
+    assert reports.get("KeyCount", 0) > 0
+
+
+def _client(env: dict[str, str], service: str) -> Any:
+    """A boto3 client as the stack's settings describe it."""
+    return boto3.client(
+        service,  # type: ignore[call-overload]
+        endpoint_url=env["AWS_ENDPOINT_URL"],
+        region_name=env["AWS_DEFAULT_REGION"],
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+    )
