@@ -81,7 +81,7 @@ def report_store(settings: Settings, mask: Callable[[str], str]) -> ReportStore:
     folder for a local one."""
     root = urlsplit(settings.lake_root)
     if root.scheme in ("s3", "s3a"):
-        from adapters.files.reports import S3ReportStore
+        from adapters.files.s3 import S3ReportStore  # boto3: the aws extra
 
         return S3ReportStore(aws_client(settings, "s3"), root.netloc, root.path, mask=mask)
     return LocalReportStore(Path(root.path if root.scheme == "file" else settings.lake_root), mask)

@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 from botocore.config import Config
 
-from adapters.files.reports import S3ReportStore
+from adapters.files.s3 import S3ReportStore
 from adapters.secrets.aws import SecretsManagerStore
 from entrypoints.containers import Container, secret_store
 from entrypoints.logs import SecretValues

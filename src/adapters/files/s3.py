@@ -1,0 +1,95 @@
+"""Landing files and quality reports in S3, through boto3 (the ``aws`` extra): imported only
+where a lake or a landing is on S3, so a local install needs no AWS library."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from adapters.boto import aws_errors
+from adapters.files.reports import report_name
+from adapters.memory.landing import EXTENSIONS
+from lakecore.errors import SourceNotFound
+from lakecore.ports import LandingDataset, LandingFile
+from lakecore.quality import QualityReport
+
+S3_SCHEMES = ("s3", "s3a")
+
+
+class S3Folder:
+    """Objects under ``s3://bucket/prefix/``; a file's checksum is its ETag (the same upload
+    keeps it, new content changes it). ``client`` is a boto3 ``s3`` client."""
+
+    def __init__(self, client: Any, uri: str) -> None:
+        parts = urlsplit(uri)
+        if parts.scheme not in S3_SCHEMES or not parts.netloc:
+            raise SourceNotFound(f"landing {uri} is not an s3://<bucket>/<prefix> URI")
+        self._client = client
+        self._bucket = parts.netloc
+        self._prefix = parts.path.strip("/")
+        self.uri = uri.rstrip("/")
+        self._base = f"{self._prefix}/" if self._prefix else ""
+        self._checked = False
+
+    def check(self) -> None:
+        """``SourceNotFound`` when no object is under the prefix (a wrong or empty landing)."""
+        with aws_errors(f"cannot list landing {self.uri}"):
+            if not self._listed(self._base, limit=1):
+                raise SourceNotFound(f"landing {self.uri} does not exist (no objects)")
+        self._checked = True
+
+    def files(self, dataset: LandingDataset) -> list[LandingFile]:
+        if not self._checked:
+            self.check()
+        base = self._base
+        found = []
+        with aws_errors(f"cannot list landing {self.uri}"):
+            for item in self._listed(f"{base}{dataset.folder}/"):
+                relative = item["Key"][len(base) :]
+                name = posixpath.basename(relative)
+                if name.startswith(("_", ".")) or not name.endswith(EXTENSIONS[dataset.format]):
+                    continue
+                found.append(
+                    LandingFile(relative, int(item["Size"]), "etag:" + item["ETag"].strip('"'))
+                )
+        return sorted(found, key=lambda f: f.path)
+
+    def first_line(self, relative: str) -> str:
+        key = self._base + relative
+        with aws_errors(f"cannot read landing file {self.uri}/{relative}"):
+            head = self._client.get_object(Bucket=self._bucket, Key=key, Range="bytes=0-65535")
+            text: str = head["Body"].read().decode("utf-8", errors="replace")
+        return text.splitlines(keepends=True)[0] if text else ""
+
+    def _listed(self, prefix: str, limit: int | None = None) -> list[dict[str, Any]]:
+        pages = self._client.get_paginator("list_objects_v2").paginate(
+            Bucket=self._bucket,
+            Prefix=prefix,
+            PaginationConfig={"MaxItems": limit} if limit else {},
+        )
+        return [item for page in pages for item in page.get("Contents", [])]
+
+
+class S3ReportStore:
+    """Writes ``s3://<bucket>/<prefix>/gold/quality/<table>/<name>`` (``report_name``), one
+    ``PutObject`` each (a reader never sees half an object). ``client`` is a boto3 ``s3``
+    client; ``mask`` as for ``LocalReportStore``."""
+
+    def __init__(
+        self, client: Any, bucket: str, prefix: str, mask: Callable[[str], str] | None = None
+    ) -> None:
+        self._client = client
+        self._bucket = bucket
+        self._prefix = "/".join(p for p in (prefix.strip("/"), "gold/quality") if p)
+        self._mask = mask or (lambda text: text)
+
+    def save(self, report: QualityReport) -> str:
+        key = f"{self._prefix}/{report.table}/{report_name(report)}"
+        body = self._mask(report.to_json()).encode("utf-8")
+        with aws_errors(f"cannot write the quality report s3://{self._bucket}/{key}"):
+            self._client.put_object(
+                Bucket=self._bucket, Key=key, Body=body, ContentType="application/json"
+            )
+        return f"s3://{self._bucket}/{key}"
