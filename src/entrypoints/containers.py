@@ -12,6 +12,7 @@ from dependency_injector import containers, providers
 from pyspark.sql import DataFrame, SparkSession
 
 from adapters.delta.store import DeltaTableStore
+from adapters.files.landing import S3_SCHEMES
 from adapters.files.reports import LocalReportStore
 from adapters.secrets.local import LocalSecretStore
 from adapters.spark.engine import SparkEngine
@@ -80,7 +81,7 @@ def report_store(settings: Settings, mask: Callable[[str], str]) -> ReportStore:
     """Quality reports under ``<lake>/gold/quality/``: in the bucket for a lake on S3, in the
     folder for a local one."""
     root = urlsplit(settings.lake_root)
-    if root.scheme in ("s3", "s3a"):
+    if root.scheme in S3_SCHEMES:
         from adapters.files.s3 import S3ReportStore  # boto3: the aws extra
 
         return S3ReportStore(aws_client(settings, "s3"), root.netloc, root.path, mask=mask)

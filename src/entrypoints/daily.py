@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from adapters.files.landing import LandingFolder
+from adapters.files.landing import S3_SCHEMES, LandingFolder
 from entrypoints import quality
 from entrypoints.containers import Container, aws_client
 from entrypoints.runner import EXIT_OK, guarded, new_run, progress, running
@@ -29,7 +29,7 @@ def run(container: Container, landing: str | Path, proc_date: date | None = None
 
 def landing_folder(settings: Settings, landing: str | Path) -> Path | LandingFolder:
     """A local landing folder (which must exist), or an ``s3://`` prefix."""
-    if urlsplit(str(landing)).scheme in ("s3", "s3a"):
+    if urlsplit(str(landing)).scheme in S3_SCHEMES:
         from adapters.files.s3 import S3Folder  # boto3: the aws extra
 
         folder = S3Folder(aws_client(settings, "s3"), str(landing))

@@ -10,8 +10,10 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from adapters.files.landing import S3_SCHEMES
+
 #: Where a lake may be: a local folder (``file://`` or a path) or S3.
-LAKE_SCHEMES = ("file", "s3", "s3a")
+LAKE_SCHEMES = ("file", *S3_SCHEMES)
 #: The orders lakehouse, the pipeline the command line runs unless told otherwise.
 DEFAULT_PIPELINE = "pipelines.orders:PIPELINE"
 
@@ -128,7 +130,7 @@ class Settings(BaseSettings):
             raise ValueError("must not carry credentials; S3 access comes from the job's IAM role")
         if "://" in value and root.scheme not in LAKE_SCHEMES:
             raise ValueError("must be a local path or an s3:// (s3a://) URI")
-        if root.scheme in ("s3", "s3a") and not root.netloc:
+        if root.scheme in S3_SCHEMES and not root.netloc:
             raise ValueError("must name a bucket: s3://<bucket>/<prefix>")
         return value
 

@@ -9,6 +9,9 @@ from typing import Protocol
 from adapters.memory.landing import landing_files
 from lakecore.ports import LandingDataset, LandingFile
 
+#: URI schemes that name S3 (``s3a`` is Hadoop's connector; Spark reads both through it).
+S3_SCHEMES = ("s3", "s3a")
+
 
 class LandingFolder(Protocol):
     #: the root as Spark reads it: an absolute local path, or ``s3://bucket/prefix``

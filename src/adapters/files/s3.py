@@ -9,13 +9,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from adapters.boto import aws_errors
+from adapters.files.landing import S3_SCHEMES
 from adapters.files.reports import report_name
 from adapters.memory.landing import EXTENSIONS
 from lakecore.errors import SourceNotFound
 from lakecore.ports import LandingDataset, LandingFile
 from lakecore.quality import QualityReport
-
-S3_SCHEMES = ("s3", "s3a")
 
 
 class S3Folder:
