@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from lakecore.errors import ConfigurationError, TransientError
 
 #: Answers a retry cannot change: no such thing, no permission, bad credentials, bad input.
@@ -33,6 +31,8 @@ REFUSALS = frozenset(
 def aws_errors(what: str) -> Iterator[None]:
     """``what`` failed: a ``ConfigurationError`` (exit 2) when AWS refused it for good, a
     ``TransientError`` (exit 75) when it may pass (unreachable, throttled, a 5xx)."""
+    from botocore.exceptions import BotoCoreError, ClientError  # the aws extra, when used
+
     try:
         yield
     except ClientError as exc:

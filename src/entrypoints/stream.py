@@ -17,15 +17,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
+from urllib.parse import urlsplit
 
 import structlog
 
 from adapters.delta.store import absolute_location
-from entrypoints.containers import Container
+from adapters.files.landing import S3_SCHEMES
+from adapters.kafka.security import KAFKA_LOGIN, KafkaSecurity, kafka_security
+from entrypoints.containers import Container, aws_client
 from entrypoints.runner import EXIT_OK, new_run, progress, running
 from entrypoints.settings import Settings
-from lakecore.errors import ConfigurationError
-from lakecore.ports import RunContext
+from lakecore.errors import ConfigurationError, SecretNotFound
+from lakecore.ports import RunContext, SecretStore
 from lakecore.stream import BatchOutcome, MicroBatch, Stream, check_position, stream_batch
 from pipelines.orders import ORDERS_STREAM
 from pipelines.orders.generate import DATASET_FOLDERS, MANIFEST_NAME, Manifest
@@ -55,20 +58,23 @@ def command(args: argparse.Namespace) -> int:
     pipeline = container.pipeline()
     if args.name == STATUS:
         chosen = [pipeline.stream(args.stream)] if args.stream else list(pipeline.streams)
-        return status(container.settings(), chosen)
+        return status(container.settings(), chosen, container.secrets())
     if args.stream:
         raise ConfigurationError(f"unexpected argument {args.stream!r}")
     stream = pipeline.stream(args.name)
     settings = container.settings()
-    config = kafka_config(settings, stream, available_now=args.available_now)
+    _bootstrap(settings)
+    security = security_of(container.secrets())
+    config = kafka_config(settings, stream, available_now=args.available_now, security=security)
     # The broker answers and has the topic, or one clear line, before Spark starts.
-    _topics(settings).partitions(config.topic or stream.topic)
+    _topics(settings, security).partitions(config.topic or stream.topic)
     totals = _Totals()
     context = new_run()
     with running(container, "stream", context) as started, _stopping_on_sigterm():
         store, engine = started.store(), started.engine()
         store.check_writable()
-        check_position(stream, pipeline=pipeline, store=store, finished=_finished(config, stream))
+        finished = _finished(settings, config, stream)
+        check_position(stream, pipeline=pipeline, store=store, finished=finished)
         source = _source(started.spark(), config)
 
         def handle(batch: MicroBatch[Any]) -> BatchOutcome:
@@ -137,7 +143,24 @@ def _bootstrap(settings: Settings) -> str:
     return settings.kafka_bootstrap_servers
 
 
-def kafka_config(settings: Settings, stream: Stream, *, available_now: bool) -> Any:
+def security_of(secrets: SecretStore) -> KafkaSecurity:
+    """How the clients connect: as the secret ``lakecore/kafka`` says, or PLAINTEXT when
+    there is no such secret (a local broker without authentication). A secret that is there
+    but unreadable or malformed is a ``ConfigurationError``."""
+    try:
+        secret = secrets.get(KAFKA_LOGIN)
+    except SecretNotFound:
+        return kafka_security(None)
+    return kafka_security(secret)
+
+
+def kafka_config(
+    settings: Settings,
+    stream: Stream,
+    *,
+    available_now: bool,
+    security: KafkaSecurity | None = None,
+) -> Any:
     try:
         from adapters.kafka.stream import KafkaStreamConfig
     except ImportError as exc:
@@ -153,23 +176,34 @@ def kafka_config(settings: Settings, stream: Stream, *, available_now: bool) -> 
         max_offsets_per_trigger=settings.stream_max_offsets_per_trigger,
         available_now=available_now,
         timeout_seconds=settings.kafka_timeout_seconds,
+        security=security or KafkaSecurity(),
     )
 
 
-def _finished(config: Any, stream: Stream) -> int | None:
-    """The checkpoint's last finished batch; unknown (None) for a checkpoint not on disk here."""
-    from adapters.kafka.checkpoint import committed
-
-    if "://" in config.checkpoint:
-        return None
-    done = committed(config.checkpoint, config.topic or stream.topic)
+def _finished(settings: Settings, config: Any, stream: Stream) -> int | None:
+    """The checkpoint's last finished batch (None before the first)."""
+    done = _committed(settings, config.checkpoint, config.topic or stream.topic)
     return done.batch if done else None
 
 
-def _topics(settings: Settings) -> Any:
+def _committed(settings: Settings, checkpoint: str, topic: str) -> Any:
+    """What the checkpoint (a local folder, or in S3 through boto3) has finished."""
+    from adapters.kafka.checkpoint import committed
+
+    in_s3 = urlsplit(checkpoint).scheme in S3_SCHEMES
+    return committed(checkpoint, topic, s3=aws_client(settings, "s3") if in_s3 else None)
+
+
+def _topics(settings: Settings, security: KafkaSecurity | None = None) -> Any:
+    """A ``KafkaTopics`` for the configured brokers, with the secret's credentials (read
+    from a new container's SecretStore when not given)."""
     from adapters.kafka.topics import KafkaTopics
 
-    return KafkaTopics(_bootstrap(settings), timeout=settings.kafka_timeout_seconds)
+    servers = _bootstrap(settings)
+    security = security or security_of(Container().secrets())
+    return KafkaTopics(
+        servers, timeout=settings.kafka_timeout_seconds, options=security.client_options
+    )
 
 
 def _source(spark: Any, config: Any) -> Any:
@@ -219,15 +253,14 @@ def send_generated(settings: Settings, out: Path, manifest: Manifest) -> Manifes
     return kept
 
 
-def status(settings: Settings, streams: list[Stream]) -> int:
+def status(settings: Settings, streams: list[Stream], secrets: SecretStore) -> int:
     """Per partition: the offset the checkpoint has finished, the topic's end, the lag."""
-    from adapters.kafka.checkpoint import committed
-
-    topics = _topics(settings)
+    _bootstrap(settings)
+    topics = _topics(settings, security_of(secrets))
     for stream in streams:
         topic = settings.kafka_topic or stream.topic
         ends = topics.end_offsets(topic)
-        done = committed(absolute_location(checkpoint_of(settings, stream)), topic)
+        done = _committed(settings, absolute_location(checkpoint_of(settings, stream)), topic)
         offsets = done.offsets if done else {}
         print(f"stream {stream.name} ({topic}): "
               + (f"last finished micro-batch {done.batch}" if done else "not started"))  # fmt: skip

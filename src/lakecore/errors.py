@@ -49,6 +49,11 @@ class LakeNotWritable(ConfigurationError):
     """The lake root cannot be written (permissions, a file in the way, a read-only mount)."""
 
 
+class SecretNotFound(ConfigurationError):
+    """The SecretStore has no secret by that name (one that is there but unreadable or
+    malformed is a plain ``ConfigurationError``)."""
+
+
 class SourceNotFound(ConfigurationError):
     """A landing folder or source object the job was pointed at does not exist."""
 

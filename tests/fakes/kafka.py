@@ -8,11 +8,15 @@ and stops it (and removes nothing: the folder is the caller's).
     with broker(tmp_path) as kafka:
         kafka.bootstrap          # "127.0.0.1:<port>"
         kafka.create_topic("orders_events", partitions=3)
+
+    with broker(tmp_path, sasl_users={"etl": "pw"}) as kafka:
+        kafka.sasl_bootstrap     # a SASL_PLAINTEXT listener: PLAIN, SCRAM-SHA-256 and -512
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import os
 import signal
@@ -20,13 +24,20 @@ import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import (
+    AdminClient,
+    NewTopic,
+    ScramCredentialInfo,
+    ScramMechanism,
+    UserScramCredentialAlteration,
+    UserScramCredentialUpsertion,
+)
 
 JARS_VARIABLE = "LAKECORE_KAFKA_JARS_DIR"
 DEFAULT_JARS = Path(__file__).resolve().parents[2] / "build" / "kafka"
@@ -38,6 +49,14 @@ log4j.appender.stderr.Target=System.err
 log4j.appender.stderr.layout=org.apache.log4j.PatternLayout
 log4j.appender.stderr.layout.ConversionPattern=[%d] %p %m (%c)%n
 """
+
+
+#: what the SASL listener offers; SCRAM users are made through the PLAINTEXT listener
+SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+_SCRAM = {
+    "SCRAM-SHA-256": ScramMechanism.SCRAM_SHA_256,
+    "SCRAM-SHA-512": ScramMechanism.SCRAM_SHA_512,
+}
 
 
 class BrokerMissing(RuntimeError):
@@ -63,10 +82,19 @@ class Broker:
     port: int
     controller_port: int
     process: subprocess.Popen[bytes] | None = None
+    #: users (name -> password) of an extra SASL_PLAINTEXT listener; no such listener if empty
+    sasl_users: Mapping[str, str] = field(default_factory=dict)
+    sasl_port: int = 0
 
     @property
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+    @property
+    def sasl_bootstrap(self) -> str:
+        if not self.sasl_users:
+            raise RuntimeError("this broker has no SASL listener: start it with sasl_users")
+        return f"127.0.0.1:{self.sasl_port}"
 
     @property
     def log(self) -> Path:
@@ -79,10 +107,12 @@ class Broker:
                 "node.id=1",
                 f"controller.quorum.voters=1@127.0.0.1:{self.controller_port}",
                 f"listeners=PLAINTEXT://127.0.0.1:{self.port},"
-                f"CONTROLLER://127.0.0.1:{self.controller_port}",
-                f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
+                f"CONTROLLER://127.0.0.1:{self.controller_port}{self._sasl_listener()}",
+                f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}{self._sasl_listener()}",
                 "controller.listener.names=CONTROLLER",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+                + (",SASL_PLAINTEXT:SASL_PLAINTEXT" if self.sasl_users else ""),
+                *self._sasl_properties(),
                 f"log.dirs={self.folder / 'data'}",
                 "num.partitions=3",
                 "auto.create.topics.enable=false",
@@ -95,6 +125,40 @@ class Broker:
                 "",
             )
         )
+
+    def _sasl_listener(self) -> str:
+        return f",SASL_PLAINTEXT://127.0.0.1:{self.sasl_port}" if self.sasl_users else ""
+
+    def _sasl_properties(self) -> tuple[str, ...]:
+        """The broker's side of the SASL listener: PLAIN's users in its JAAS entry (values
+        quoted as JAAS reads them), SCRAM's in the cluster metadata (``_add_scram_users``)."""
+        if not self.sasl_users:
+            return ()
+        users = " ".join(f"user_{name}={_jaas_quoted(pw)}" for name, pw in self.sasl_users.items())
+        prefix = "listener.name.sasl_plaintext"
+        plain = f"org.apache.kafka.common.security.plain.PlainLoginModule required {users};"
+        return (
+            "inter.broker.listener.name=PLAINTEXT",
+            f"sasl.enabled.mechanisms={','.join(SASL_MECHANISMS)}",
+            f"{prefix}.plain.sasl.jaas.config={_properties_escaped(plain)}",
+            *(
+                f"{prefix}.{m.lower()}.sasl.jaas.config="
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+                for m in _SCRAM
+            ),
+        )
+
+    def _add_scram_users(self) -> None:
+        quiet = logging.getLogger("tests.kafka.client")  # made quiet by _wait_ready
+        admin = AdminClient({"bootstrap.servers": self.bootstrap, "logger": quiet})
+        for mechanism in _SCRAM.values():  # a user once per request
+            upserts: list[UserScramCredentialAlteration] = [
+                UserScramCredentialUpsertion(name, ScramCredentialInfo(mechanism, 4096),
+                                             password.encode(), b"lakecore-test-salt")
+                for name, password in self.sasl_users.items()
+            ]  # fmt: skip
+            for future in admin.alter_user_scram_credentials(upserts).values():
+                future.result(timeout=30)
 
     def start(self, timeout: float = 60) -> None:
         jars = jars_dir()
@@ -118,6 +182,12 @@ class Broker:
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
         self._wait_ready(timeout)
+        try:
+            if self.sasl_users:
+                self._add_scram_users()
+        except BaseException:
+            self.stop()
+            raise
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -165,12 +235,63 @@ class Broker:
             self.process.wait()
 
 
+def _jaas_quoted(value: str) -> str:
+    """A JAAS option value: in double quotes, backslash and quote escaped."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _properties_escaped(value: str) -> str:
+    """A value as a Java properties file holds it: backslashes doubled, beyond ASCII as
+    ``\\uXXXX`` (the file is read as ISO-8859-1)."""
+    escaped = value.replace("\\", "\\\\")
+    return "".join(c if ord(c) < 128 else f"\\u{ord(c):04x}" for c in escaped)
+
+
 @contextmanager
-def broker(folder: Path) -> Iterator[Broker]:
-    """A broker on free ports with its data in ``folder``, stopped on exit."""
-    running = Broker(folder, free_port(), free_port())
+def broker(folder: Path, sasl_users: Mapping[str, str] | None = None) -> Iterator[Broker]:
+    """A broker on free ports with its data in ``folder``, stopped on exit; with
+    ``sasl_users``, a SASL_PLAINTEXT listener too (``Broker.sasl_bootstrap``)."""
+    users = dict(sasl_users or {})
+    running = Broker(folder, free_port(), free_port(), sasl_users=users,
+                     sasl_port=free_port() if users else 0)  # fmt: skip
     running.start()
     try:
         yield running
     finally:
         running.stop()
+
+
+# --- a streaming checkpoint's files, as Spark 3.5 writes them (copied from a real one) -------
+
+_OFFSETS_HEAD = (
+    'v1\n{"batchWatermarkMs":0,"batchTimestampMs":1795968110145,"conf":{'
+    '"spark.sql.streaming.stateStore.providerClass":"org.apache.spark.sql.execution.streaming.'
+    'state.HDFSBackedStateStoreProvider","spark.sql.shuffle.partitions":"8"}}\n'
+)
+_COMMIT = 'v1\n{"nextBatchWatermarkMs":0}'
+
+
+def checkpoint_files(topic: str, finished: int, planned: int) -> dict[str, str]:
+    """A checkpoint's files (relative path -> text) with batches ``0..finished`` done and
+    ``0..planned`` planned; batch ``n`` reads partition ``p`` (of 3) up to ``100 * (n + 1) + p``."""
+    files = {
+        "metadata": '{"id":"6f42a12d-20c7-4e21-a6c8-02bf058cc64d"}',
+        "sources/0/0": "v1\n"
+        + json.dumps({topic: {"0": 0, "1": 0, "2": 0}}, separators=(",", ":")),
+        "sources/0/.0.crc": "crc",
+    }
+    for n in range(planned + 1):
+        ends = {str(p): 100 * (n + 1) + p for p in (2, 1, 0)}
+        files[f"offsets/{n}"] = _OFFSETS_HEAD + json.dumps({topic: ends}, separators=(",", ":"))
+        files[f"offsets/.{n}.crc"] = "crc"
+    for n in range(finished + 1):
+        files[f"commits/{n}"] = _COMMIT
+        files[f"commits/.{n}.crc"] = "crc"
+    return files
+
+
+def write_checkpoint(folder: Path, files: Mapping[str, str]) -> None:
+    for relative, text in files.items():
+        path = folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")

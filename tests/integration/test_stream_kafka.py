@@ -1,9 +1,11 @@
 """The orders stream against a real Kafka broker, Spark's Kafka connector and Delta: every
 event ends in silver (via bronze) or in the dead-letter table, exactly once, through
-hostile input, SIGKILLs at random moments, a concurrent daily run and a broker gone away."""
+hostile input, SIGKILLs at random moments, a concurrent daily run and a broker gone away;
+credentials from the SecretStore on a broker that wants SASL; checkpoints in S3 (moto)."""
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -13,6 +15,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -24,17 +27,23 @@ from hypothesis import strategies as st
 from pyspark.sql import SparkSession
 
 from adapters.delta.store import DeltaTableStore
+from adapters.kafka.checkpoint import Committed, committed
+from adapters.kafka.security import kafka_security
 from adapters.kafka.stream import KafkaStreamConfig, SparkKafkaSource
 from adapters.kafka.topics import KafkaTopics, Produced
 from adapters.spark.engine import SparkEngine
+from entrypoints.settings import Settings
+from entrypoints.stream import _finished, kafka_config
 from lakecore.conform import conform_record
+from lakecore.errors import ConfigurationError
 from lakecore.merge import dedupe
 from lakecore.ports import RunContext
 from lakecore.stream import MicroBatch, stream_batch
 from lakecore.testing.strategies import event_values, hostile_values
 from pipelines import orders as lh
 from pipelines.orders.generate import GenerateOptions, generate
-from tests.fakes.kafka import Broker, broker, free_port
+from tests.fakes.aws import LocalAws
+from tests.fakes.kafka import Broker, broker, checkpoint_files, free_port, write_checkpoint
 from tests.integration.runs import LAKECORE, cli_env, events
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
@@ -344,3 +353,191 @@ def test_sigterm_stops_a_running_stream_cleanly(
     assert proc.returncode == 0, err[-3000:]
     assert "25 records, 0 valid into silver.orders, 25 to _dlq.orders_events" in out
     assert len(_lake_rows(spark, lake)["dead"]) == 25
+
+
+# --- credentials from the SecretStore: a broker that wants SASL ------------------------------
+
+#: the broker's user; the password has quotes, a backslash and more than ASCII, as JAAS must carry
+SASL_USER, SASL_PASSWORD = "lakecore-etl", 'kafka "pw" \\ ö-2026'  # pragma: allowlist secret
+
+
+@pytest.fixture(scope="module")
+def sasl_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
+    """A broker of its own with a SASL_PLAINTEXT listener (PLAIN, SCRAM-SHA-256 and -512)."""
+    folder = tmp_path_factory.mktemp("kafka-sasl")
+    with broker(folder, sasl_users={SASL_USER: SASL_PASSWORD}) as running:
+        yield running
+
+
+def _secret(mechanism: str, password: str = SASL_PASSWORD) -> str:
+    """The ``lakecore/kafka`` secret's JSON, as ``LAKECORE_SECRET_KAFKA`` holds it."""
+    return json.dumps({"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": mechanism,
+                       "sasl_username": SASL_USER, "sasl_password": password})  # fmt: skip
+
+
+def _sasl_env(lake: Path, kafka: Broker, topic: str, secret: str) -> dict[str, str]:
+    return cli_env(lake, LAKECORE_KAFKA_BOOTSTRAP_SERVERS=kafka.sasl_bootstrap,
+                   LAKECORE_KAFKA_TOPIC=topic, LAKECORE_SECRET_KAFKA=secret)  # fmt: skip
+
+
+@pytest.mark.parametrize("mechanism", ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"])
+def test_each_mechanism_logs_in_with_the_secrets_credentials(
+    sasl_broker: Broker, mechanism: str
+) -> None:
+    options = kafka_security(json.loads(_secret(mechanism))).client_options
+    topics = KafkaTopics(sasl_broker.sasl_bootstrap, timeout=10, options=options)
+    topic = _topic(sasl_broker, "sasl")
+    assert topics.produce(topic, [Produced(b"k", b"v")]) == 1
+    assert sum(topics.end_offsets(topic).values()) == 1
+
+
+def test_generate_stream_and_status_on_a_sasl_broker_with_the_secret(
+    sasl_broker: Broker, tmp_path: Path
+) -> None:
+    """confluent-kafka (generate, status) with PLAIN, Spark's Java client (the stream) with
+    SCRAM-SHA-512: both log in with the secret's credentials and never show the password."""
+    topic = _topic(sasl_broker, "sasl_cli")
+    lake = tmp_path / "lake"
+    _send_day(tmp_path / "sent", _sasl_env(lake, sasl_broker, topic, _secret("PLAIN")), 300, 3)
+    env = _sasl_env(lake, sasl_broker, topic, _secret("SCRAM-SHA-512"))
+    streamed = subprocess.run([str(LAKECORE), "stream", "orders", "--available-now"], env=env,
+                              capture_output=True, text=True, timeout=600, check=False)  # fmt: skip
+    assert streamed.returncode == 0, streamed.stderr[-3000:]
+    assert "240 records" in streamed.stdout  # 80% of the orders are Kafka events
+    status = subprocess.run([str(LAKECORE), "stream", "status"], env=env, capture_output=True,
+                            text=True, timeout=120, check=False)  # fmt: skip
+    assert status.returncode == 0, status.stderr[-2000:]
+    assert status.stdout.splitlines()[-1].split() == ["total", "0"]
+    for done in (streamed, status):
+        assert SASL_PASSWORD not in done.stdout + done.stderr
+
+
+def test_a_wrong_password_is_exit_2_in_one_line_at_once_without_the_password(
+    sasl_broker: Broker, tmp_path: Path
+) -> None:
+    topic = _topic(sasl_broker, "refused")
+    wrong = 'not-the-"password"-9'  # pragma: allowlist secret
+    env = _sasl_env(tmp_path / "lake", sasl_broker, topic, _secret("SCRAM-SHA-512", wrong))
+    env["LAKECORE_KAFKA_TIMEOUT_SECONDS"] = "30"
+    sent = tmp_path / "sent"
+    for command in (
+        ["stream", "status"],
+        ["generate", "--out", str(sent), "--rows", "50", "--to-kafka"],
+        ["stream", "orders", "--available-now"],
+    ):
+        started = time.monotonic()
+        done = subprocess.run([str(LAKECORE), *command], env=env, capture_output=True,
+                              text=True, timeout=120, check=False)  # fmt: skip
+        assert done.returncode == 2, done.stderr[-2000:]
+        assert done.stderr.strip().splitlines()[-1] == (
+            f"lakecore: error: Kafka at {sasl_broker.sasl_bootstrap} refused the credentials "
+            "(Authentication failed during authentication due to invalid credentials with SASL "
+            "mechanism SCRAM-SHA-512); check the secret lakecore/kafka"
+        )
+        assert "Traceback" not in done.stderr
+        assert wrong not in done.stdout + done.stderr
+        assert time.monotonic() - started < 25, "refused at once, not after the timeout"
+    assert not sent.exists()
+
+
+def test_a_secret_with_an_unknown_mechanism_is_exit_2_naming_the_key(
+    sasl_broker: Broker, tmp_path: Path
+) -> None:
+    secret = _secret("SCRAM-SHA-1")
+    env = _sasl_env(tmp_path / "lake", sasl_broker, "orders_events", secret)
+    done = subprocess.run([str(LAKECORE), "stream", "status"], env=env, capture_output=True,
+                          text=True, timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert done.stderr.strip().splitlines()[-1] == (
+        "lakecore: error: secret lakecore/kafka: sasl_mechanism must be one of PLAIN, "
+        "SCRAM-SHA-256, SCRAM-SHA-512"
+    )
+    assert SASL_PASSWORD not in done.stdout + done.stderr
+
+
+# --- checkpoints in S3 ------------------------------------------------------------------------
+
+
+def _bucket(aws: LocalAws) -> tuple[Any, str]:
+    client, name = aws.client("s3"), f"checkpoints-{uuid.uuid4().hex[:8]}"
+    client.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": aws.region})
+    return client, name
+
+
+def _upload(client: Any, bucket: str, prefix: str, files: dict[str, str]) -> None:
+    for relative, text in files.items():
+        client.put_object(Bucket=bucket, Key=f"{prefix}/{relative}", Body=text.encode())
+
+
+def test_an_s3_checkpoint_says_what_the_same_files_say_on_disk(
+    aws: LocalAws, tmp_path: Path
+) -> None:
+    client, bucket = _bucket(aws)
+    cases = {
+        "running": checkpoint_files("orders_events", finished=11, planned=12),
+        "first": checkpoint_files("orders_events", finished=0, planned=0),
+        "unstarted": {k: v for k, v in checkpoint_files("orders_events", 0, 0).items()
+                      if not k.startswith("commits/")},
+    }  # fmt: skip
+    for name, files in cases.items():
+        write_checkpoint(tmp_path / name, files)
+        _upload(client, bucket, f"lake/_checkpoints/{name}", files)
+    for name in (*cases, "absent"):
+        on_disk = committed(str(tmp_path / name), "orders_events")
+        for uri in (f"s3://{bucket}/lake/_checkpoints/{name}",
+                    f"s3a://{bucket}/lake/_checkpoints/{name}/"):  # fmt: skip
+            assert committed(uri, "orders_events", s3=client) == on_disk, uri
+    assert committed(f"s3://{bucket}/lake/_checkpoints/running", "orders_events", s3=client) == (
+        Committed(11, {0: 1200, 1: 1201, 2: 1202})
+    )
+    assert committed(f"s3://{bucket}/lake/_checkpoints/absent", "orders_events", s3=client) is None
+
+
+def test_an_unreadable_s3_checkpoint_is_a_configuration_error(aws: LocalAws) -> None:
+    client, bucket = _bucket(aws)
+    files = checkpoint_files("orders_events", finished=2, planned=2)
+    del files["offsets/2"]
+    _upload(client, bucket, "c", files)
+    with pytest.raises(ConfigurationError, match="is unreadable at batch 2: offsets/2 is missing"):
+        committed(f"s3://{bucket}/c", "orders_events", s3=client)
+    with pytest.raises(ConfigurationError, match="NoSuchBucket"):
+        committed(f"s3://{bucket}-gone/c", "orders_events", s3=client)
+
+
+def test_the_position_check_reads_a_checkpoint_in_s3(
+    aws: LocalAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, bucket = _bucket(aws)
+    _upload(client, bucket, "lake/_checkpoints/orders_events", checkpoint_files("t", 4, 5))
+    for key, value in aws.environ().items():
+        monkeypatch.setenv(key, value)
+    settings = Settings(lake_root=f"s3://{bucket}/lake")
+    config = kafka_config(settings.model_copy(update={"kafka_bootstrap_servers": "b:9092",
+                                                      "kafka_topic": "t"}),
+                          STREAM, available_now=True)  # fmt: skip
+    assert config.checkpoint == f"s3://{bucket}/lake/_checkpoints/orders_events"
+    assert _finished(settings, config, STREAM) == 4
+
+
+def test_stream_status_reads_a_checkpoint_in_s3(
+    aws: LocalAws, kafka_broker: Broker, tmp_path: Path
+) -> None:
+    topic = _topic(kafka_broker, "s3status")
+    KafkaTopics(kafka_broker.bootstrap).produce(
+        topic, (Produced(None, b"{}", partition=p) for p in range(3) for _ in range(150 + 2 * p))
+    )  # ends 150, 152, 154
+    client, bucket = _bucket(aws)
+    _upload(client, bucket, "checkpoints/orders_events", checkpoint_files(topic, 0, 1))
+    env = _env(tmp_path / "lake", kafka_broker, topic, **aws.environ(),
+               LAKECORE_STREAM_CHECKPOINTS=f"s3://{bucket}/checkpoints")  # fmt: skip
+    done = subprocess.run([str(LAKECORE), "stream", "status"], env=env, capture_output=True,
+                          text=True, timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = [line.split() for line in done.stdout.splitlines()]
+    assert "last finished micro-batch 0" in done.stdout
+    assert lines[2:] == [
+        ["0", "100", "150", "50"],
+        ["1", "101", "152", "51"],
+        ["2", "102", "154", "52"],
+        ["total", "153"],
+    ]

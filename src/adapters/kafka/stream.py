@@ -17,7 +17,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pyspark.errors import StreamingQueryException
@@ -26,8 +26,9 @@ from pyspark.sql import functions as F
 from pyspark.sql.streaming.listener import StreamingQueryListener
 from pyspark.sql.streaming.query import StreamingQuery
 
+from adapters.kafka.security import KAFKA_LOGIN, KafkaSecurity
 from adapters.kafka.topics import KafkaTopics
-from lakecore.errors import LakecoreError, TerminalError, TransientError
+from lakecore.errors import ConfigurationError, LakecoreError, TerminalError, TransientError
 from lakecore.ports import Progress
 from lakecore.stream import KEY_BYTES, NOT_UTF8, RECORD, VALUE_BYTES, MicroBatch, Stream
 
@@ -44,6 +45,8 @@ class KafkaStreamConfig:
     available_now: bool = False
     #: how long the broker may stay silent before the stream stops with exit 75
     timeout_seconds: float = 30.0
+    #: how both clients (Spark's, confluent-kafka's) connect: PLAINTEXT unless told
+    security: KafkaSecurity = field(default_factory=KafkaSecurity)
 
 
 class SparkKafkaSource:
@@ -60,7 +63,8 @@ class SparkKafkaSource:
 
     def run(self, stream: Stream, handle: Callable[[MicroBatch[DataFrame]], object]) -> None:
         config, topic = self._config, self.topic(stream)
-        topics = KafkaTopics(config.bootstrap_servers, timeout=min(config.timeout_seconds, 15))
+        topics = KafkaTopics(config.bootstrap_servers, timeout=min(config.timeout_seconds, 15),
+                             options=config.security.client_options)  # fmt: skip
         topics.partitions(topic)  # the broker answers and has the topic, or one clear line
         failure: list[BaseException] = []
         outcomes: dict[int, object] = {}
@@ -106,6 +110,8 @@ class SparkKafkaSource:
             .option("kafka.default.api.timeout.ms", timeout_ms)
             .option("kafka.request.timeout.ms", timeout_ms)
         )
+        for key, value in config.security.spark_options.items():
+            reader = reader.option(key, value)
         if config.max_offsets_per_trigger:
             reader = reader.option("maxOffsetsPerTrigger", str(config.max_offsets_per_trigger))
         return reader
@@ -132,7 +138,7 @@ class SparkKafkaSource:
         except StreamingQueryException as exc:
             if failure:
                 raise failure[0] from None
-            raise _translated(exc) from None
+            raise translated(str(exc)) from None
         except BaseException:
             if query.isActive:
                 query.stop()
@@ -217,9 +223,16 @@ def lag(end: str | None, latest: str | None) -> int | None:
     )
 
 
-def _translated(exc: StreamingQueryException) -> LakecoreError:
-    message = str(exc).strip().splitlines()[0][:300]
-    lowered = message.lower()
+def translated(failure: str) -> LakecoreError:
+    """What stopped the query, as one line: credentials the broker refused are a
+    ``ConfigurationError`` (exit 2), a broker that went away a ``TransientError`` (75)."""
+    message = failure.strip().splitlines()[0][:300] if failure.strip() else "no reason given"
+    lowered, whole = message.lower(), failure.lower()
+    if "saslauthenticationexception" in whole or "authentication failed" in whole:
+        return ConfigurationError(
+            f"the stream stopped: Kafka refused the credentials ({message}); "
+            f"check the secret {KAFKA_LOGIN}"
+        )
     if any(t in lowered for t in ("timeout", "disconnect", "connection", "not available")):
         return TransientError(f"the stream stopped: {message}")
     return TerminalError(f"the stream stopped: {message}")

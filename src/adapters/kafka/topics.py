@@ -4,6 +4,8 @@ far does a topic go, and producing records (the generator's events)."""
 from __future__ import annotations
 
 import logging
+import re
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +13,7 @@ from typing import Any
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
+from adapters.kafka.security import KAFKA_LOGIN
 from lakecore.errors import ConfigurationError, TransientError
 
 
@@ -24,9 +27,10 @@ class Produced:
 
 class KafkaTopics:
     """One broker connection's worth of questions; every call is bounded by ``timeout``.
+    ``options`` are librdkafka's (``KafkaSecurity.client_options``: protocol, SASL).
 
     Raises ``TransientError`` (exit 75) when the broker does not answer in time and
-    ``ConfigurationError`` (exit 2) for a topic it does not have.
+    ``ConfigurationError`` (exit 2) for a topic it does not have or credentials it refuses.
     """
 
     def __init__(
@@ -43,16 +47,12 @@ class KafkaTopics:
             **(options or {}),
         }
         self._admin: AdminClient | None = None
+        self._refused: list[str] = []
 
     def partitions(self, topic: str) -> list[int]:
-        """The topic's partitions; raises when the broker is away or has no such topic."""
-        if self._admin is None:  # one client for every question (a running stream asks often)
-            config: dict[str, Any] = {**self._config, "logger": _SILENT}
-            self._admin = AdminClient(config)
-        try:
-            found = self._admin.list_topics(topic, timeout=self._timeout)
-        except KafkaException as exc:
-            raise self._unreachable(exc) from exc
+        """The topic's partitions; raises when the broker is away, refuses the credentials
+        or has no such topic."""
+        found = self._metadata(topic)
         if not found.brokers:
             raise self._unreachable("no broker answered")
         meta = found.topics.get(topic)
@@ -63,6 +63,36 @@ class KafkaTopics:
                 "set LAKECORE_KAFKA_TOPIC"
             )
         return sorted(meta.partitions)
+
+    def _metadata(self, topic: str) -> Any:
+        """The broker's answer about ``topic``, asked in short tries: a refused login shows
+        between two (librdkafka retries it quietly until the timeout otherwise)."""
+        if self._admin is None:  # one client for every question (a running stream asks often)
+            config: dict[str, Any] = {**self._config, "logger": _SILENT,
+                                      "error_cb": self._on_error}  # fmt: skip
+            self._admin = AdminClient(config)
+        self._refused.clear()
+        deadline = time.monotonic() + self._timeout
+        while True:
+            started = time.monotonic()
+            try:
+                return self._admin.list_topics(
+                    topic, timeout=max(min(deadline - started, _TRY_SECONDS), 0.1)
+                )
+            except KafkaException as exc:
+                self._admin.poll(0)  # hands librdkafka's errors to _on_error
+                if self._refused:
+                    raise ConfigurationError(
+                        f"Kafka at {self._servers} refused the credentials ({self._refused[-1]}); "
+                        f"check the secret {KAFKA_LOGIN}"
+                    ) from None
+                if time.monotonic() >= deadline:
+                    raise self._unreachable(exc) from exc
+                time.sleep(max(0.0, min(started + _TRY_SECONDS, deadline) - time.monotonic()))
+
+    def _on_error(self, error: KafkaError) -> None:
+        if error.code() == KafkaError._AUTHENTICATION:
+            self._refused.append(_authentication_failure(error.str()))
 
     def end_offsets(self, topic: str) -> dict[int, int]:
         """The next offset of each partition: how far the topic goes now."""
@@ -121,6 +151,16 @@ class KafkaTopics:
             f"Kafka at {self._servers} did not answer in {self._timeout:.0f} s ({detail}); "
             "retry when the broker is reachable"
         )
+
+
+#: how long one try at the broker's metadata waits before the errors so far are looked at
+_TRY_SECONDS = 1.0
+
+
+def _authentication_failure(detail: str) -> str:
+    """librdkafka's reason, without the broker address and the timing around it."""
+    reason = detail.split("SASL authentication error:", 1)[-1]
+    return re.sub(r"\s*\(after \d+ms in state \w+\)\s*$", "", reason).strip()[:200]
 
 
 #: librdkafka's own log lines (connection refused, retries) stay out of the output: the

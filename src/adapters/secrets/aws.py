@@ -9,7 +9,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from adapters.secrets.local import secret_object
-from lakecore.errors import ConfigurationError, TransientError
+from lakecore.errors import ConfigurationError, SecretNotFound, TransientError
 
 #: Answers that say the secret or the right to read it is missing: a retry cannot help.
 _REFUSALS = {
@@ -49,9 +49,8 @@ class SecretsManagerStore:
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code in _REFUSALS:
-                raise ConfigurationError(
-                    f"secret {name} in Secrets Manager {_REFUSALS[code]}"
-                ) from None
+                kind = SecretNotFound if code == "ResourceNotFoundException" else ConfigurationError
+                raise kind(f"secret {name} in Secrets Manager {_REFUSALS[code]}") from None
             raise TransientError(f"secret {name}: Secrets Manager answered {code}") from None
         except BotoCoreError as exc:
             raise TransientError(

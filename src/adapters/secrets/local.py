@@ -8,7 +8,7 @@ import stat
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from lakecore.errors import ConfigurationError
+from lakecore.errors import ConfigurationError, SecretNotFound
 
 
 def variable(name: str) -> str:
@@ -69,4 +69,4 @@ class LocalSecretStore:
                     )
                 return path.read_text(encoding="utf-8"), str(path)
         where = f"{key} or {self._folder / (name + '.json')}" if self._folder else key
-        raise ConfigurationError(f"secret {name} not found (looked in {where})")
+        raise SecretNotFound(f"secret {name} not found (looked in {where})")
