@@ -28,9 +28,19 @@ output "glue_databases" {
   value       = [for db in var.glue_databases : aws_glue_catalog_database.layer[db].name]
 }
 
+output "secret_names" {
+  description = "Names of the connector secrets (LAKECORE_AWS_SECRET_NAMES)."
+  value       = [for name in var.secret_names : aws_secretsmanager_secret.connector[name].name]
+}
+
 output "secret_arns" {
   description = "Secret name to ARN, for the connector secrets (values are set outside Terraform)."
   value       = { for name, s in aws_secretsmanager_secret.connector : name => s.arn }
+}
+
+output "emr_application_name" {
+  description = "EMR Serverless application name (LAKECORE_AWS_EMR_APPLICATION_NAME)."
+  value       = aws_emrserverless_application.lakecore.name
 }
 
 output "emr_application_id" {
@@ -44,7 +54,7 @@ output "emr_application_arn" {
 }
 
 output "emr_execution_role_arn" {
-  description = "Role to pass as executionRoleArn of each job run."
+  description = "Role to pass as executionRoleArn of each job run (LAKECORE_AWS_EMR_EXECUTION_ROLE_ARN)."
   value       = aws_iam_role.emr_execution.arn
 }
 
@@ -56,4 +66,9 @@ output "mwaa_execution_role_arn" {
 output "log_group" {
   description = "CloudWatch log group for the job runs' cloudWatchLoggingConfiguration (LAKECORE_AWS_LOG_GROUP)."
   value       = aws_cloudwatch_log_group.emr.name
+}
+
+output "athena_workgroup" {
+  description = "Athena workgroup of lakecore's queries (LAKECORE_AWS_ATHENA_WORKGROUP)."
+  value       = aws_athena_workgroup.lakecore.name
 }

@@ -55,6 +55,23 @@ variable "log_group" {
   default     = "/aws/emr-serverless/lakecore"
 }
 
+variable "athena_workgroup" {
+  description = "Athena workgroup of lakecore's queries (AwsNames.athena_workgroup)."
+  type        = string
+  default     = "lakecore"
+}
+
+variable "athena_bytes_scanned_cutoff_per_query" {
+  description = "Athena cancels a query of the workgroup once it has scanned this many bytes (default 100 GiB)."
+  type        = number
+  default     = 107374182400
+
+  validation {
+    condition     = var.athena_bytes_scanned_cutoff_per_query >= 10485760
+    error_message = "athena_bytes_scanned_cutoff_per_query must be at least 10 MiB (10485760), Athena's minimum."
+  }
+}
+
 variable "emr_release_label" {
   description = "EMR release. emr-7.12.0 ships Spark 3.5.6 and Delta 3.3.2, the versions pinned in pyproject.toml."
   type        = string

@@ -12,9 +12,9 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from entrypoints import backfill, daily, extract, quality, register, stream, summary
+from entrypoints import backfill, daily, emr, extract, quality, register, stream, summary
 from entrypoints.containers import Container
-from entrypoints.runner import EXIT_OK, day, guarded, new_run, progress, running
+from entrypoints.runner import EXIT_OK, day, guarded, logged, new_run, progress, running
 from entrypoints.settings import Settings
 from lakecore.errors import ConfigurationError
 from lakecore.schema import TableId
@@ -55,12 +55,14 @@ def _add_generate_options(parser: argparse.ArgumentParser, rows: int) -> None:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    settings = Container().settings()
-    if args.to_kafka:  # the broker answers and has the topic, or nothing is generated
-        stream.check_topic(settings)
-    manifest = _generate(args.out, args)
-    if args.to_kafka:
-        manifest = stream.send_generated(settings, args.out, manifest)
+    container = Container()
+    settings = container.settings()
+    with logged(container, "generate"):
+        if args.to_kafka:  # the broker answers and has the topic, or nothing is generated
+            stream.check_topic(settings)
+        manifest = _generate(args.out, args)
+        if args.to_kafka:
+            manifest = stream.send_generated(settings, args.out, manifest)
     _print_manifest(manifest, args.out)
     return EXIT_OK
 
@@ -180,6 +182,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     register.add_arguments(registering)
     registering.set_defaults(handler=register.command)
+
+    packaging = commands.add_parser(
+        "package", help="build the artifacts of EMR Serverless job runs (wheel, environment, jobs)"
+    )
+    emr.add_package_arguments(packaging)
+    packaging.set_defaults(handler=emr.package_command)
+
+    submitting = commands.add_parser(
+        "submit",
+        help="run a job on EMR Serverless: upload the artifacts, start the run, wait for it",
+        usage="lakecore submit [options] JOB [JOB ARGUMENTS ...]",
+    )
+    emr.add_submit_arguments(submitting)
+    submitting.set_defaults(handler=emr.submit_command)
 
     demo = commands.add_parser(
         "demo", help="generate data, run the daily pipeline, show the result"

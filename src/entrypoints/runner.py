@@ -120,6 +120,18 @@ def running(container: Container, job: str, run: RunContext | None = None) -> It
         container.shutdown_resources()
 
 
+@contextmanager
+def logged(container: Container, job: str) -> Iterator[Container]:
+    """Logging configured (secrets masked) and no Spark: for commands that only call
+    services or build files."""
+    container.logging.init()
+    structlog.contextvars.bind_contextvars(job=job)
+    try:
+        yield container
+    finally:
+        container.logging.shutdown()
+
+
 def guarded(command: Callable[[], int]) -> int:
     """Run a command; map every failure to one line on stderr and the right exit code."""
     try:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, BeforeValidator, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from adapters.files.landing import S3_SCHEMES
 
@@ -29,6 +31,18 @@ class GateExecutor(StrEnum):
     MEMORY = "memory"
 
 
+def _names(value: object) -> object:
+    """``a,b,c`` as well as the JSON list ``["a","b","c"]``."""
+    if isinstance(value, str):
+        text = value.strip()
+        return json.loads(text) if text.startswith("[") else [n.strip() for n in text.split(",")]
+    return value
+
+
+#: Names of AWS resources, from ``a,b`` or ``["a","b"]``
+Names = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_names)]
+
+
 class AwsNames(BaseSettings):
     """Names of the AWS resources the jobs use; ``infra/terraform`` creates them with the same names."""
 
@@ -39,10 +53,17 @@ class AwsNames(BaseSettings):
     region: str = "eu-west-1"
     lake_bucket: str = "lakecore-dev-lake"
     artifacts_bucket: str = "lakecore-dev-artifacts"
-    glue_databases: tuple[str, ...] = ("lakecore_bronze", "lakecore_silver", "lakecore_gold")
-    secret_names: tuple[str, ...] = ("lakecore/salesforce", "lakecore/snowflake", "lakecore/kafka")
+    #: a JSON list or comma-separated names
+    glue_databases: Names = ("lakecore_bronze", "lakecore_silver", "lakecore_gold")
+    secret_names: Names = ("lakecore/salesforce", "lakecore/snowflake", "lakecore/kafka")
     emr_application_name: str = "lakecore"
     log_group: str = "/aws/emr-serverless/lakecore"
+    #: the Athena workgroup for lakecore's queries (engine v3, results in the artifacts bucket)
+    athena_workgroup: str = "lakecore"
+    #: the role EMR Serverless runs the jobs as (Terraform's output ``emr_execution_role_arn``)
+    emr_execution_role_arn: str | None = Field(
+        default=None, pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/"
+    )
     #: an endpoint other than AWS's for every service (a local server); the standard
     #: ``AWS_ENDPOINT_URL`` works too
     endpoint_url: str | None = Field(
@@ -133,6 +154,36 @@ class Settings(BaseSettings):
         if root.scheme in S3_SCHEMES and not root.netloc:
             raise ValueError("must name a bucket: s3://<bucket>/<prefix>")
         return value
+
+
+#: How to reach AWS and run Spark from this machine: a job run on EMR Serverless has its own.
+NOT_FOR_JOBS = frozenset(
+    {"env", "jars_dir", "spark_master", "spark_ui", "secrets_dir", "gx_docs_dir", "log_format"}
+)
+NOT_FOR_JOBS_AWS = frozenset({"endpoint_url", "s3_path_style", "emr_execution_role_arn"})
+
+
+def job_environment(settings: Settings) -> dict[str, str]:
+    """The ``LAKECORE_*`` variables that give a job run on AWS the settings set here (those
+    not left at their defaults), with ``LAKECORE_ENV=aws``."""
+    environment = {"LAKECORE_ENV": Environment.AWS.value}
+    for prefix, model, skipped in (
+        ("LAKECORE_", settings, NOT_FOR_JOBS | {"aws"}),
+        ("LAKECORE_AWS_", settings.aws, NOT_FOR_JOBS_AWS),
+    ):
+        for name in sorted(model.model_fields_set - skipped):
+            value = getattr(model, name)
+            if value is not None:
+                environment[prefix + name.upper()] = _variable(value)
+    return environment
+
+
+def _variable(value: object) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, tuple | list):  # no quotes or spaces: EMR splits its parameters
+        return ",".join(map(str, value))
+    return str(value.value if isinstance(value, StrEnum) else value)
 
 
 def secret_variables() -> dict[str, str]:

@@ -114,12 +114,22 @@ def _secret(folder: Path, name: str, value: dict[str, str]) -> None:
         json.dump(value, handle)
 
 
+#: moto's account; the role Terraform would create (moto checks only the account)
+EMR_ROLE = "arn:aws:iam::123456789012:role/lakecore-dev-emr-execution"
+
+
 def seed_aws(aws: LocalAws, landing: Path, secrets: Path) -> None:
     """The lake bucket (``LAKECORE_AWS_LAKE_BUCKET``'s default) with the landing files under
-    ``landing/``, and the secrets in Secrets Manager: what the aws profile reads."""
-    bucket = AwsNames().lake_bucket
+    ``landing/``, the secrets in Secrets Manager: what the aws profile reads; the artifacts
+    bucket and the EMR Serverless application ``lakecore submit`` uses."""
+    names = AwsNames()
+    bucket = names.lake_bucket
     s3 = aws.client("s3")
-    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": aws.region})
+    for made in (bucket, names.artifacts_bucket):
+        s3.create_bucket(Bucket=made, CreateBucketConfiguration={"LocationConstraint": aws.region})
+    aws.client("emr-serverless").create_application(
+        name=names.emr_application_name, releaseLabel="emr-7.12.0", type="SPARK"
+    )
     for path in sorted(p for p in landing.rglob("*") if p.is_file()):
         s3.upload_file(str(path), bucket, f"landing/{path.relative_to(landing).as_posix()}")
     manager = aws.client("secretsmanager")
@@ -169,6 +179,7 @@ def serve_stack(folder: Path, env_file: Path, rows: int, day: date) -> None:
             "LAKECORE_LAKE_ROOT": str(folder / "lake"),
             **aws.environ(),
             "LAKECORE_AWS_S3_PATH_STYLE": "true",
+            "LAKECORE_AWS_EMR_EXECUTION_ROLE_ARN": EMR_ROLE,
         }
         env_file.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
         print(f"stack ready: salesforce {url}, snowflake {snow.connect['host']}:"

@@ -1,13 +1,19 @@
 """Security and naming facts of ``infra/terraform``, read from the parsed ``.tf`` files.
 
-Nothing here talks to AWS or runs Terraform: the files are parsed with python-hcl2 and every
-assertion is made on parsed values, so changing a ``.tf`` file the wrong way fails a test.
+Nothing here talks to AWS. The files are parsed with python-hcl2 and almost every assertion is
+made on parsed values, so changing a ``.tf`` file the wrong way fails a test. One test runs
+``terraform test`` offline (mocked provider, provider from the local mirror, as ``check.sh``
+does) to evaluate the outputs against lakecore's settings; without terraform it fails.
 """
 
 from __future__ import annotations
 
 import functools
+import json
+import os
 import re
+import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +62,7 @@ class Stack:
     resources: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     data: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     variables: dict[str, dict[str, Any]] = field(default_factory=dict)
+    outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     terraform: list[dict[str, Any]] = field(default_factory=list)
 
     def of_type(self, rtype: str) -> dict[str, dict[str, Any]]:
@@ -82,6 +89,8 @@ def stack() -> Stack:
                         target.setdefault(rtype, {})[name] = body
         for block in doc.get("variable", []):
             parsed.variables.update(block)
+        for block in doc.get("output", []):
+            parsed.outputs.update(block)
         parsed.terraform.extend(doc.get("terraform", []))
     return parsed
 
@@ -617,8 +626,56 @@ def test_aws_provider_is_pinned_to_5_100() -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# names: variables.tf defaults == entrypoints.settings.AwsNames defaults
+# Athena
 # --------------------------------------------------------------------------------------------
+
+
+def _workgroup_configuration() -> dict[str, Any]:
+    workgroup = stack().of_type("aws_athena_workgroup")["lakecore"]
+    return _one(workgroup.get("configuration"))
+
+
+def test_athena_workgroup_is_engine_v3_and_enforces_its_configuration() -> None:
+    config = _workgroup_configuration()
+    engine = _one(config.get("engine_version"))
+    assert engine.get("selected_engine_version") == "Athena engine version 3"
+    # Enforced: a client cannot override where results go, their encryption or the cutoff.
+    assert config.get("enforce_workgroup_configuration") is True
+    assert config.get("publish_cloudwatch_metrics_enabled") is True
+
+
+def test_athena_results_go_to_the_artifacts_bucket_under_the_lakecore_key() -> None:
+    results = _one(_workgroup_configuration().get("result_configuration"))
+    location = "s3://${aws_s3_bucket.artifacts.bucket}/athena-results/"
+    assert results.get("output_location") == location
+    assert results.get("expected_bucket_owner") == "${local.account_id}"
+    encryption = _one(results.get("encryption_configuration"))
+    assert encryption == {
+        "encryption_option": "SSE_KMS",
+        "kms_key_arn": "${aws_kms_key.lakecore.arn}",
+    }
+
+
+def test_athena_queries_stop_at_a_scan_cutoff() -> None:
+    cutoff = _workgroup_configuration().get("bytes_scanned_cutoff_per_query")
+    assert cutoff == "${var.athena_bytes_scanned_cutoff_per_query}"
+    default = _variable_default("athena_bytes_scanned_cutoff_per_query")
+    assert isinstance(default, int), default
+    # Athena's minimum is 10 MiB; at most 1 TiB keeps one query's bill at about $5.
+    assert 10 * 2**20 <= default <= 2**40, default
+
+
+# --------------------------------------------------------------------------------------------
+# names: variables.tf defaults and outputs == entrypoints.settings.AwsNames defaults
+# --------------------------------------------------------------------------------------------
+
+#: How to reach AWS (a local server's endpoint, path-style S3): settings, not resource names.
+CONNECTION_SETTINGS = frozenset({"endpoint_url", "s3_path_style"})
+#: Settings Terraform knows only once applied (ARNs): an output each, no variable, no default.
+APPLIED_SETTINGS = frozenset({"emr_execution_role_arn"})
+
+AWS_NAMES_IN_DESCRIPTION = re.compile(r"\(AwsNames\.([a-z0-9_]+)\)")
+SETTING_IN_DESCRIPTION = re.compile(r"\(LAKECORE_AWS_([A-Z0-9_]+)\)")
 
 
 def _settings_default(name: str) -> Any:
@@ -631,25 +688,39 @@ def _variable_default(name: str) -> Any:
     return stack().variables[name].get("default")
 
 
-NAMES = (
-    "region",
-    "lake_bucket",
-    "artifacts_bucket",
-    "glue_databases",
-    "secret_names",
-    "emr_application_name",
-    "log_group",
-)
+def names() -> set[str]:
+    """Every resource name the stack and lakecore's settings must agree on."""
+    return set(AwsNames.model_fields) - CONNECTION_SETTINGS - APPLIED_SETTINGS
+
+
+def expected_name(name: str) -> Any:
+    """The setting's default, as JSON."""
+    value = _settings_default(name)
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _named_in(descriptions: dict[str, dict[str, Any]], pattern: re.Pattern[str]) -> dict[str, str]:
+    """Block name -> the name its description gives in ``pattern`` (lower case)."""
+    named = {}
+    for block, body in descriptions.items():
+        match = pattern.search(str(body.get("description", "")))
+        if match:
+            named[block] = match.group(1).lower()
+    return named
 
 
 def test_every_aws_name_has_a_variable() -> None:
-    # How to reach AWS (a local server's endpoint, path-style S3) is not a resource name.
-    settings_names = set(AwsNames.model_fields) - {"endpoint_url", "s3_path_style"}
-    assert settings_names == set(NAMES)
+    assert {"region", "lake_bucket", "artifacts_bucket", "glue_databases"} <= names()
+    for name in names():
+        assert name in stack().variables, f"variables.tf has no variable {name!r}"
+    variables = _named_in(stack().variables, AWS_NAMES_IN_DESCRIPTION)
+    assert set(variables.values()) == names()
+    for variable, setting in variables.items():
+        assert variable == setting, f"variable {variable} says it is AwsNames.{setting}"
 
 
 def test_variable_defaults_equal_settings_defaults() -> None:
-    for name in NAMES:
+    for name in names() & set(AwsNames.model_fields):
         expected = _settings_default(name)
         actual = _variable_default(name)
         if isinstance(expected, tuple):
@@ -669,6 +740,7 @@ def test_resources_are_named_by_those_variables() -> None:
     assert secret["name"] == "${each.value}"
     assert res["aws_emrserverless_application"]["lakecore"]["name"] == "${var.emr_application_name}"
     assert res["aws_cloudwatch_log_group"]["emr"]["name"] == "${var.log_group}"
+    assert res["aws_athena_workgroup"]["lakecore"]["name"] == "${var.athena_workgroup}"
     (provider,) = [p for block in _provider_blocks() for p in _as_list(block.get("aws"))]
     assert provider.get("region") == "${var.region}"
 
@@ -679,3 +751,92 @@ def _provider_blocks() -> list[dict[str, Any]]:
         with path.open(encoding="utf-8") as handle:
             blocks.extend(_clean(hcl2.load(handle)).get("provider", []))
     return blocks
+
+
+def test_every_setting_from_terraform_has_an_output_of_its_name() -> None:
+    # `terraform output -json` maps to the environment by name: output x is LAKECORE_AWS_X.
+    outputs = _named_in(stack().outputs, SETTING_IN_DESCRIPTION)
+    assert set(outputs.values()) == names() | APPLIED_SETTINGS
+    for output, setting in outputs.items():
+        assert output == setting, f"output {output} says it is LAKECORE_AWS_{setting.upper()}"
+        if output == "region":  # the provider's, not a resource's
+            continue
+        # Read from the resource, not the variable: the output names what was created.
+        value = str(stack().outputs[output].get("value"))
+        assert "aws_" in value, f"output {output} = {value} does not read a resource"
+        assert not value.startswith("${var."), f"output {output} = {value} is the variable"
+
+
+# Planned offline: the provider's schema comes from the local mirror (as in check.sh), and the
+# data sources answer from these mocks instead of AWS. The names are the stack's own.
+MOCK_AWS = """\
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_region" {
+    defaults = { name = "eu-west-1" }
+  }
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\\"Version\\": \\"2012-10-17\\", \\"Statement\\": []}" }
+  }
+}
+
+run "outputs_equal_lakecore_settings" {
+  command = plan
+"""
+
+
+def _output_assert(name: str, expected: Any) -> str:
+    literal = json.dumps(expected)
+    return f"""
+  assert {{
+    condition     = jsonencode(output.{name}) == jsonencode({literal})
+    error_message = "output {name} is ${{jsonencode(output.{name})}}, AwsNames.{name} is ${{jsonencode({literal})}}"
+  }}
+"""
+
+
+def _settings_test() -> str:
+    asserts = "".join(_output_assert(name, expected_name(name)) for name in sorted(names()))
+    return f"{MOCK_AWS}{asserts}}}\n"
+
+
+def test_terraform_outputs_equal_settings(tmp_path: Path) -> None:
+    terraform = os.environ.get("TERRAFORM", "terraform")
+    assert shutil.which(terraform), f"no terraform binary {terraform!r} on PATH (set TERRAFORM)"
+    mirror = Path(os.environ.get("TF_PLUGIN_MIRROR", "/opt/tf-plugins"))
+    provider = mirror / "registry.terraform.io" / "hashicorp" / "aws"
+    assert provider.is_dir(), f"no AWS provider in the plugin mirror: {provider} (TF_PLUGIN_MIRROR)"
+
+    config = tmp_path / "stack"
+    config.mkdir()
+    for path in TF_DIR.glob("*.tf"):
+        shutil.copy(path, config)
+    (config / "settings.tftest.hcl").write_text(_settings_test(), encoding="utf-8")
+    cli = tmp_path / "cli.tfrc"
+    cli.write_text(
+        f"provider_installation {{\n  filesystem_mirror {{\n    path = {json.dumps(str(mirror))}\n  }}\n}}\n",
+        encoding="utf-8",
+    )
+    # The variables' defaults and nothing else; the mirror is the only provider source.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_VAR_")}
+    env |= {
+        "TF_CLI_CONFIG_FILE": str(cli),
+        "TF_DATA_DIR": str(tmp_path / "data"),
+        "TF_IN_AUTOMATION": "1",
+        "CHECKPOINT_DISABLE": "1",
+    }
+    for command in (["init", "-backend=false", "-input=false"], ["test"]):
+        done = subprocess.run(
+            [terraform, f"-chdir={config}", *command, "-no-color"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, f"terraform {command[0]}:\n{done.stdout}\n{done.stderr}"
+    assert "1 passed, 0 failed" in done.stdout, done.stdout

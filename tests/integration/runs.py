@@ -10,10 +10,21 @@ import subprocess
 import sys
 from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from pyspark.sql import SparkSession
 
 from adapters.delta.store import DeltaTableStore
+from adapters.memory import (
+    InMemoryEngine,
+    InMemoryGate,
+    InMemoryReportStore,
+    InMemoryTableStore,
+    LocalFileLanding,
+)
+from lakecore.daily import run_daily
+from lakecore.gate import Gate
+from lakecore.ports import RunContext
 from lakecore.testing import Content, lake_content
 from pipelines import orders as lh
 
@@ -67,3 +78,32 @@ def content(spark: SparkSession, lake: str | Path, ignore: Collection[str] = ())
         lambda t: [row.asDict() for row in store.read(t).collect()],
         ignore=ignore,
     )
+
+
+#: the tables whose business content every engine must agree on
+SILVER_AND_GOLD = (lh.ORDERS, lh.FX_RATES, lh.ACCOUNTS, lh.DIM_CUSTOMERS, lh.DIM_FX, lh.FACT_ORDERS)
+
+
+def permissive(executor: Any) -> Gate[Any]:
+    """A gate that never stops a run: the generated data is dirtier than its threshold."""
+    return Gate(executor, InMemoryReportStore(), lh.SUITES, quarantine_threshold=1.0)
+
+
+def memory_lake(landing: Path, run: RunContext) -> InMemoryTableStore:
+    """The reference: one day of ``landing`` through the memory engine."""
+    memory = InMemoryTableStore()
+    run_daily(
+        pipeline=lh.PIPELINE,
+        landing=LocalFileLanding(landing),
+        store=memory,
+        engine=InMemoryEngine(),
+        gate=permissive(InMemoryGate()),
+        run=run,
+        progress=lambda step, **facts: None,
+    )
+    return memory
+
+
+def business(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """Rows as comparable text tuples of ``columns``, in a stable order."""
+    return sorted((tuple(str(r[c]) for c in columns) for r in rows), key=repr)

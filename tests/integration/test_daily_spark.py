@@ -10,21 +10,14 @@ import pytest
 from pyspark.sql import SparkSession
 
 from adapters.delta.store import DeltaTableStore
-from adapters.memory import (
-    InMemoryEngine,
-    InMemoryGate,
-    InMemoryReportStore,
-    InMemoryTableStore,
-    LocalFileLanding,
-)
 from adapters.spark.engine import SparkEngine
 from adapters.spark.landing import SparkFileLanding
 from adapters.spark.quality import SparkGate
 from lakecore.daily import run_daily
-from lakecore.gate import Gate
 from lakecore.ports import RunContext
 from pipelines import orders as lh
 from pipelines.orders.generate import GenerateOptions, generate
+from tests.integration.runs import SILVER_AND_GOLD, business, memory_lake, permissive
 
 pytestmark = pytest.mark.spark
 DAY = date(2026, 11, 27)
@@ -32,15 +25,6 @@ DAY = date(2026, 11, 27)
 
 def _context(n: int) -> RunContext:
     return RunContext(f"run-{n}", DAY, datetime(2026, 11, 27, 12, n))
-
-
-def _permissive(executor: Any) -> Gate[Any]:
-    """The data is 10% dirty, above the gate's threshold: these tests are about the pipeline."""
-    return Gate(executor, InMemoryReportStore(), lh.SUITES, quarantine_threshold=1.0)
-
-
-def _content(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> list[tuple[Any, ...]]:
-    return sorted((tuple(str(r[c]) for c in columns) for r in rows), key=repr)
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +44,7 @@ def lake(
         landing=SparkFileLanding(spark, landing),
         store=store,
         engine=SparkEngine(spark),
-        gate=_permissive(SparkGate()),
+        gate=permissive(SparkGate()),
         run=_context(1),
         progress=lambda step, **facts: None,
     )
@@ -74,23 +58,14 @@ def _rows(store: DeltaTableStore, table: Any) -> list[dict[str, Any]]:
 def test_spark_and_memory_engines_build_the_same_silver_and_gold(
     lake: DeltaTableStore, landing: Path
 ) -> None:
-    memory = InMemoryTableStore()
-    run_daily(
-        pipeline=lh.PIPELINE,
-        landing=LocalFileLanding(landing),
-        store=memory,
-        engine=InMemoryEngine(),
-        gate=_permissive(InMemoryGate()),
-        run=_context(1),
-        progress=lambda step, **facts: None,
-    )
-    for table in (lh.ORDERS, lh.FX_RATES, lh.ACCOUNTS, lh.DIM_CUSTOMERS, lh.DIM_FX, lh.FACT_ORDERS):
+    memory = memory_lake(landing, _context(1))
+    for table in SILVER_AND_GOLD:
         columns = table.business_columns
-        assert _content(_rows(lake, table), columns) == _content(memory.read(table), columns), (
+        assert business(_rows(lake, table), columns) == business(memory.read(table), columns), (
             table.id
         )
     reasons = ("table", "reason", "_source_file")
-    assert _content(_rows(lake, lh.QUARANTINE), reasons) == _content(
+    assert business(_rows(lake, lh.QUARANTINE), reasons) == business(
         memory.read(lh.QUARANTINE), reasons
     )
 
@@ -99,19 +74,19 @@ def test_a_second_run_leaves_every_table_unchanged(
     spark: SparkSession, lake: DeltaTableStore, landing: Path
 ) -> None:
     before = {
-        t.id: _content(_rows(lake, t), t.column_names) for t in lh.TABLES if lake.exists(t.id)
+        t.id: business(_rows(lake, t), t.column_names) for t in lh.TABLES if lake.exists(t.id)
     }
     report = run_daily(
         pipeline=lh.PIPELINE,
         landing=SparkFileLanding(spark, landing),
         store=lake,
         engine=SparkEngine(spark),
-        gate=_permissive(SparkGate()),
+        gate=permissive(SparkGate()),
         run=_context(2),
         progress=lambda step, **facts: None,
     )
     assert not report.changed
-    after = {t.id: _content(_rows(lake, t), t.column_names) for t in lh.TABLES if lake.exists(t.id)}
+    after = {t.id: business(_rows(lake, t), t.column_names) for t in lh.TABLES if lake.exists(t.id)}
     assert after == before
     facts = _rows(lake, lh.FACT_ORDERS)
     assert len({f["order_id"] for f in facts}) == len(facts)

@@ -125,3 +125,26 @@ def _client(env: dict[str, str], service: str) -> Any:
         aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
     )
+
+
+def test_a_job_is_submitted_to_the_stacks_emr_serverless(
+    stack: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    """docs/AWS.md's submit, as is: the stack has the application, the artifacts bucket and
+    the role's ARN in its settings."""
+    _, env = stack
+    out = tmp_path / "emr"
+    _lakecore(env, "package", "--project", str(REPO), "--out", str(out), "--extras", "aws")
+    started = _lakecore(env, "submit", "--artifacts", str(out), "--no-wait", "register")
+    assert started.startswith("job run ")
+    names = AwsNames()
+    emr = _client(env, "emr-serverless")
+    (app,) = [
+        a
+        for a in emr.list_applications()["applications"]
+        if a["name"] == names.emr_application_name
+    ]
+    (run,) = emr.list_job_runs(applicationId=app["id"])["jobRuns"]
+    assert started.split()[2] == run["id"]
+    scripts = _client(env, "s3").list_objects_v2(Bucket=names.artifacts_bucket, Prefix="lakecore/")
+    assert any(o["Key"].endswith("/jobs/register.py") for o in scripts["Contents"])

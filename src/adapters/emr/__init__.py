@@ -1,0 +1,1 @@
+"""EMR Serverless: job artifacts and job runs."""
