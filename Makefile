@@ -34,6 +34,16 @@ $(JARS)/.fetched: jars/pom.xml
 	    -DincludeScope=runtime -DoutputDirectory=$(CURDIR)/$(JARS)
 	@touch $@
 
+# lakecore's own Delta log store for S3 (jars/logstore): compiled against the jars above and
+# Spark's Hadoop, into the same folder, so every local session has it.
+LOGSTORE := $(JARS)/lakecore-delta-s3.jar
+$(LOGSTORE): $(JARS)/.fetched $(VENV)/.installed $(wildcard jars/logstore/src/io/lakecore/delta/*.java)
+	rm -rf build/logstore && mkdir -p build/logstore
+	javac --release 11 -nowarn -d build/logstore \
+	    -cp "$(JARS)/*:$$($(BIN)/python -c 'import pyspark, os; print(os.path.dirname(pyspark.__file__))')/jars/*" \
+	    $(wildcard jars/logstore/src/io/lakecore/delta/*.java)
+	jar cf $@ -C build/logstore .
+
 $(KAFKA)/.fetched: jars/broker/pom.xml
 	rm -rf $(KAFKA)
 	mvn --batch-mode --quiet -f jars/broker/pom.xml dependency:copy-dependencies \
@@ -42,7 +52,7 @@ $(KAFKA)/.fetched: jars/broker/pom.xml
 
 setup: $(VENV)/.installed jars ## create .venv, install lakecore and its tools
 
-jars: $(JARS)/.fetched $(KAFKA)/.fetched ## fetch the JVM jars (jars/pom.xml, jars/broker/pom.xml) from Maven Central
+jars: $(JARS)/.fetched $(LOGSTORE) $(KAFKA)/.fetched ## fetch the JVM jars (jars/pom.xml, jars/broker/pom.xml) from Maven Central, build jars/logstore
 
 demo: setup ## generate data, run the daily pipeline locally, print the summary
 	$(BIN)/lakecore demo

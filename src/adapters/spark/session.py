@@ -34,6 +34,10 @@ JVM_PACKAGES = (
     "org.apache.hadoop:hadoop-aws:3.3.4",
 )
 
+#: lakecore's Delta log store for S3 and its jar (jars/logstore, built by ``make jars``)
+LOG_STORE = "io.lakecore.delta.S3ConditionalPutLogStore"
+LOG_STORE_JAR = "lakecore-delta-s3.jar"
+
 #: The driver JVM's logging: warnings and errors, without start-up notices.
 LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
 
@@ -67,15 +71,25 @@ def local_jars(jars_dir: Path) -> list[str]:
 
 def jar_settings(jars_dir: Path | None) -> dict[str, str]:
     """Where the JVM jars come from: a folder (offline, pinned), or Maven Central through
-    Spark's own resolver into the user's Ivy cache, whatever folder the user stands in."""
+    Spark's own resolver into the user's Ivy cache, whatever folder the user stands in.
+    A folder with lakecore's log store jar (``make jars`` builds it) gets it for S3."""
     if jars_dir is None:
         return {"spark.jars.packages": ",".join(JVM_PACKAGES)}
     jars = local_jars(jars_dir)
-    return {
+    conf = {
         "spark.jars": ",".join(jars),
         # The driver's own classpath too, so the Python API (DeltaTable) reaches the classes.
         "spark.driver.extraClassPath": ":".join(jars),
     }
+    if any(Path(jar).name == LOG_STORE_JAR for jar in jars):
+        conf |= log_store_settings()
+    return conf
+
+
+def log_store_settings() -> dict[str, str]:
+    """Delta commits on S3 as conditional PUTs (``jars/logstore``): several writers, in several
+    JVMs, on one table, lose no commit. Without it Delta's S3 store is single-driver."""
+    return {f"spark.delta.logStore.{scheme}.impl": LOG_STORE for scheme in ("s3", "s3a")}
 
 
 def s3_settings(region: str, endpoint_url: str | None, path_style: bool) -> dict[str, str]:
