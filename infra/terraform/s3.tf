@@ -300,6 +300,18 @@ resource "aws_s3_bucket_lifecycle_configuration" "artifacts" {
     }
   }
 
+  # Athena's query results (athena.tf) are for the person who ran the query, not a record.
+  rule {
+    id     = "expire-athena-results"
+    status = "Enabled"
+    filter {
+      prefix = "athena-results/"
+    }
+    expiration {
+      days = 30
+    }
+  }
+
   depends_on = [aws_s3_bucket_versioning.artifacts]
 }
 

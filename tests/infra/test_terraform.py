@@ -656,6 +656,19 @@ def test_athena_results_go_to_the_artifacts_bucket_under_the_lakecore_key() -> N
     }
 
 
+def test_athena_results_expire_and_nothing_else_in_the_artifacts_bucket_does() -> None:
+    artifacts = by_bucket("aws_s3_bucket_lifecycle_configuration")["artifacts"]
+    dated = {
+        (_filter_of(rule) or {}).get("prefix"): expiration["days"]
+        for rule in _as_list(artifacts.get("rule"))
+        for expiration in _as_list(rule.get("expiration"))
+        if "days" in expiration
+    }
+    # Job code a running job may still use is never expired; query results are, within 90 days.
+    assert set(dated) == {"athena-results/"}
+    assert 1 <= dated["athena-results/"] <= 90
+
+
 def test_athena_queries_stop_at_a_scan_cutoff() -> None:
     cutoff = _workgroup_configuration().get("bytes_scanned_cutoff_per_query")
     assert cutoff == "${var.athena_bytes_scanned_cutoff_per_query}"
