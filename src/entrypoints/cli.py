@@ -20,6 +20,7 @@ from entrypoints import (
     housekeeping,
     quality,
     register,
+    restore,
     stream,
     summary,
 )
@@ -198,6 +199,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     housekeeping.add_arguments(keeping)
     keeping.set_defaults(handler=housekeeping.command)
+
+    rolling = commands.add_parser(
+        "restore", help="roll a table back to an earlier version (Delta RESTORE)"
+    )
+    restore.add_arguments(rolling)
+    rolling.set_defaults(handler=restore.command)
 
     packaging = commands.add_parser(
         "package", help="build the artifacts of EMR Serverless job runs (wheel, environment, jobs)"

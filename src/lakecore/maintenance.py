@@ -101,9 +101,70 @@ class Maintenance(Protocol[F_co]):
         reads; the files deleted or to be deleted."""
         ...
 
+    def restore(
+        self, table: TableSpec, *, version: int | None = None, timestamp: datetime | None = None
+    ) -> int:
+        """Make the table's content what it was at ``version`` (or at ``timestamp``) as a new
+        version, which it returns. Raises ``ConfigurationError`` when the files of that
+        version are gone (VACUUM)."""
+        ...
+
     def frame(self, table: TableSpec, rows: Sequence[Maintained]) -> F_co:
         """``rows`` as a frame of ``table`` (the maintenance log), to append."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class Restored:
+    table: TableId
+    #: the version before the restore, the one restored, and the new one it made
+    previous: int
+    restored: int | None
+    version: int
+
+
+def restore(
+    table: TableSpec,
+    *,
+    maintenance: Maintenance[F],
+    store: TableStore[F],
+    version: int | None = None,
+    timestamp: datetime | None = None,
+    progress: Progress,
+) -> Restored:
+    """Roll ``table`` back to ``version`` or ``timestamp`` (naive UTC) as a new version.
+
+    What reads the table catches up on the next run: gold is built from its inputs' versions
+    (a restore is a new version, so gold is rebuilt from the restored content); progress
+    markers are not rolled back, so a batch the restore took out is not applied again.
+    Refused (``ConfigurationError``) outside the table's history.
+    """
+    if (version is None) == (timestamp is None):
+        raise ConfigurationError("restore needs exactly one of --version and --timestamp")
+    if not store.exists(table.id):
+        raise ConfigurationError(f"{table.id} has no data: nothing to restore")
+    history = sorted(store.history(table.id), key=lambda c: c.version)
+    current, oldest = history[-1], history[0]
+    if version is not None and not oldest.version <= version < current.version:
+        raise ConfigurationError(
+            f"{table.id} can be restored to versions {oldest.version} to "
+            f"{current.version - 1}, not {version}"
+        )
+    first, last = _utc(oldest.timestamp), _utc(current.timestamp)
+    if timestamp is not None and not first <= _utc(timestamp) < last:
+        raise ConfigurationError(
+            f"{table.id} can be restored to a time from {first:%Y-%m-%d %H:%M:%S} to before "
+            f"{last:%Y-%m-%d %H:%M:%S} (UTC), not {timestamp:%Y-%m-%d %H:%M:%S}"
+        )
+    made = maintenance.restore(table, version=version, timestamp=timestamp)
+    progress("restore.done", table=str(table.id), restored=version, timestamp=timestamp,
+             version=made)  # fmt: skip
+    return Restored(table.id, current.version, version, made)
+
+
+def _utc(moment: datetime) -> datetime:
+    """Naive UTC, whatever the adapter's timestamps are."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def check_retention(retain_hours: int, *, force: bool) -> None:
@@ -191,6 +252,8 @@ __all__ = [
     "Files",
     "Maintained",
     "Maintenance",
+    "Restored",
     "check_retention",
     "housekeeping",
+    "restore",
 ]

@@ -3,15 +3,27 @@ week is refused unless forced, a dry run changes nothing, every run is logged.""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
-from adapters.memory import InMemoryMaintenance, InMemoryTableStore
+from adapters.memory import (
+    InMemoryEngine,
+    InMemoryGate,
+    InMemoryMaintenance,
+    InMemoryReportStore,
+    InMemoryTableStore,
+    LocalFileLanding,
+)
+from lakecore.daily import run_daily
 from lakecore.errors import ConfigurationError
-from lakecore.maintenance import FORCE_FLAG, MAINTENANCE_LOG, housekeeping
+from lakecore.gate import Gate
+from lakecore.maintenance import FORCE_FLAG, MAINTENANCE_LOG, housekeeping, restore
 from lakecore.ports import RunContext
 from lakecore.schema import LONG, Column, Layer, TableId, TableSpec
+from pipelines import orders as lh
+from pipelines.orders.generate import GenerateOptions, generate
 
 EVENTS = TableSpec(
     TableId(Layer.SILVER, "events"),
@@ -103,3 +115,62 @@ def test_a_negative_retention_is_a_usage_error() -> None:
     store, maintenance, _ = _lake(1)
     with pytest.raises(ConfigurationError, match="0 or more"):
         _run(store, maintenance, retain_hours=-1, force=True)
+
+
+# --- restore ---------------------------------------------------------------------------------
+
+
+def _daily(store: InMemoryTableStore, landing: Path, n: int) -> None:
+    run_daily(
+        pipeline=lh.PIPELINE,
+        landing=LocalFileLanding(landing),
+        store=store,
+        engine=InMemoryEngine(),
+        gate=Gate(InMemoryGate(), InMemoryReportStore(), lh.SUITES, quarantine_threshold=1.0),
+        run=RunContext(f"run-{n}", date(2026, 11, 28), datetime(2026, 11, 28, 6, n)),
+        progress=lambda step, **facts: None,
+    )
+
+
+def _facts(rows: list[dict[str, object]]) -> list[str]:
+    return sorted(repr(sorted((k, v) for k, v in r.items() if not k.startswith("_"))) for r in rows)
+
+
+def test_restoring_silver_rolls_back_a_day_and_the_next_run_rebuilds_gold_from_it(
+    tmp_path: Path,
+) -> None:
+    store = InMemoryTableStore()
+    landing_1 = tmp_path / "landing-1"
+    generate(GenerateOptions(landing_1, 400, seed=1, dirty=0.0, business_date=date(2026, 11, 27)))
+    _daily(store, landing_1, 1)
+    day_1 = store.version(lh.ORDERS.id)
+    gold_day_1 = _facts(store.read(lh.FACT_ORDERS))
+    landing_2 = tmp_path / "landing-2"
+    generate(GenerateOptions(landing_2, 400, seed=2, dirty=0.0, business_date=date(2026, 11, 28)))
+    _daily(store, landing_2, 2)
+    assert _facts(store.read(lh.FACT_ORDERS)) != gold_day_1
+    maintenance = InMemoryMaintenance(store)
+
+    done = restore(lh.ORDERS, maintenance=maintenance, store=store, version=day_1,
+                   progress=lambda step, **facts: None)  # fmt: skip
+
+    assert done.version == done.previous + 1
+    assert store.read(lh.ORDERS) == store.read(lh.ORDERS, day_1)
+    _daily(store, landing_2, 3)  # nothing new lands: day 2's batch is not applied again
+    assert store.read(lh.ORDERS) == store.read(lh.ORDERS, day_1)
+    assert _facts(store.read(lh.FACT_ORDERS)) == gold_day_1
+
+
+def test_restore_outside_the_history_or_without_a_target_is_refused() -> None:
+    store, maintenance, _ = _lake(3)  # versions 0..2
+    quiet = {"progress": lambda step, **facts: None}
+    with pytest.raises(ConfigurationError, match="can be restored to versions 0 to 1, not 7"):
+        restore(EVENTS, maintenance=maintenance, store=store, version=7, **quiet)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="exactly one of --version and --timestamp"):
+        restore(EVENTS, maintenance=maintenance, store=store, **quiet)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="can be restored to a time from"):
+        restore(EVENTS, maintenance=maintenance, store=store,
+                timestamp=datetime(2020, 1, 1), **quiet)  # type: ignore[arg-type]  # fmt: skip
+    with pytest.raises(ConfigurationError, match="has no data"):
+        restore(OTHER, maintenance=maintenance, store=store, version=0, **quiet)  # type: ignore[arg-type]
+    assert store.version(EVENTS.id) == 2

@@ -8,18 +8,24 @@ check lifted for that one call.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 
 from delta.tables import DeltaTable
+from pyspark.errors import IllegalArgumentException
 from pyspark.sql import DataFrame, SparkSession
 
 from adapters.delta.store import DeltaTableStore, retried, translated
 from adapters.spark.types import spark_schema
+from lakecore.errors import ConfigurationError, TerminalError
 from lakecore.maintenance import MIN_RETAIN_HOURS, Files, Maintained
 from lakecore.schema import TableSpec
 
 _RETENTION_CHECK = "spark.databricks.delta.retentionDurationCheck.enabled"
+#: how Delta says a version's data files are gone
+_VACUUMED = re.compile(r"Not all files from version|FileNotFound", re.IGNORECASE)
 
 
 class DeltaMaintenance:
@@ -53,6 +59,26 @@ class DeltaMaintenance:
             if files and not dry_run:
                 self._spark.sql(f"VACUUM {target} RETAIN {int(retain_hours)} HOURS").collect()
         return files
+
+    def restore(
+        self, table: TableSpec, *, version: int | None = None, timestamp: datetime | None = None
+    ) -> int:
+        try:
+            with translated(table.id):
+                handle = self._table(table)
+                if version is not None:
+                    handle.restoreToVersion(version)
+                else:
+                    handle.restoreToTimestamp(f"{timestamp:%Y-%m-%d %H:%M:%S.%f}")
+        except (IllegalArgumentException, TerminalError) as exc:
+            if not _VACUUMED.search(str(exc)):
+                raise
+            target = version if version is not None else timestamp
+            raise ConfigurationError(
+                f"{table.id} cannot be restored to {target}: VACUUM has removed its files "
+                "(restore within the retention)"
+            ) from None
+        return self._store.version(table.id) or 0
 
     def frame(self, table: TableSpec, rows: Sequence[Maintained]) -> DataFrame:
         return self._spark.createDataFrame([row.row(table) for row in rows], spark_schema(table))

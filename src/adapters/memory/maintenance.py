@@ -52,5 +52,16 @@ class InMemoryMaintenance:
             self._replaced[table.id] = [(at, n) for at, n in replaced if at > horizon]
         return [f"{table.id.path}/part-{at:%Y%m%d%H%M%S}-{i}" for at, n in old for i in range(n)]
 
+    def restore(
+        self, table: TableSpec, *, version: int | None = None, timestamp: datetime | None = None
+    ) -> int:
+        if version is None:
+            commits = [
+                c for c in self._store.history(table.id) if timestamp and c.timestamp <= timestamp
+            ]
+            version = max(c.version for c in commits)
+        self._store.overwrite(table, self._store.read(table, version))
+        return self._store.version(table.id) or 0
+
     def frame(self, table: TableSpec, rows: Sequence[Maintained]) -> Rows:
         return [row.row(table) for row in rows]
