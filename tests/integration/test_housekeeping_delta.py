@@ -90,27 +90,27 @@ def test_a_merge_during_optimize_is_retried_and_loses_nothing(
     spark: SparkSession, tmp_path: Path
 ) -> None:
     store = DeltaTableStore(spark, str(tmp_path / "lake"))
-    for n in range(12):
+    for n in range(8):
         _write(spark, store, range(n * 10, n * 10 + 10))
     maintenance = DeltaMaintenance(spark, store)
     failures: list[BaseException] = []
 
     def merging() -> None:  # updates rows in every file OPTIMIZE rewrites, and inserts
         try:
-            for v in range(1, 5):
-                rows = [{"id": i, "v": v, "day": "2026-11-30"} for i in range(0, 130, 2)]
+            for v in range(1, 4):
+                rows = [{"id": i, "v": v, "day": "2026-11-30"} for i in range(0, 90, 2)]
                 store.merge(EVENTS, spark.createDataFrame(rows, spark_schema(EVENTS)), SPEC)
         except BaseException as exc:
             failures.append(exc)
 
     writer = threading.Thread(target=merging)
     writer.start()
-    for _ in range(3):
+    for _ in range(2):
         maintenance.optimize(EVENTS)
     writer.join(timeout=600)
 
     assert not failures
-    expected = dict.fromkeys(range(120), 0) | dict.fromkeys(range(0, 130, 2), 4)
+    expected = dict.fromkeys(range(80), 0) | dict.fromkeys(range(0, 90, 2), 3)
     assert _content(spark, store) == sorted(expected.items())
 
 

@@ -44,7 +44,7 @@ def test_a_day_restored_out_of_silver_is_out_of_gold_after_the_next_run(
     landings = []
     for n, day in enumerate((date(2026, 11, 27), date(2026, 11, 28)), start=1):
         landings.append(tmp_path / f"landing-{n}")
-        generate(GenerateOptions(landings[-1], 300, seed=n, dirty=0.0, business_date=day))
+        generate(GenerateOptions(landings[-1], 200, seed=n, dirty=0.0, business_date=day))
     _daily(spark, store, landings[0], 1)
     silver_day_1, gold_day_1 = store.version(lh.ORDERS.id), store.version(lh.FACT_ORDERS.id)
     _daily(spark, store, landings[1], 2)
