@@ -55,7 +55,7 @@ def package_command(args: argparse.Namespace) -> int:
     for name in manifest.files:
         size = (args.out / name).stat().st_size
         print(f"  {name:<40} {size / 1e6:>9.1f} MB")
-    if (manifest.platform.split()[0], manifest.platform.split()[1]) != EMR_PLATFORM:
+    if not for_emr(manifest):
         print("  note: EMR Serverless runs Linux x86_64; package there to submit this")
     return EXIT_OK
 
@@ -102,7 +102,7 @@ def _submit(settings: Settings, args: argparse.Namespace) -> int:
         raise ConfigurationError("--timeout-minutes must be at least 5 and --attempt at least 1")
     manifest = Manifest.load(args.artifacts)
     manifest.check(args.artifacts)
-    if tuple(manifest.platform.split()[:2]) != EMR_PLATFORM:
+    if not for_emr(manifest):
         raise ConfigurationError(
             f"{args.artifacts} was packaged on {manifest.platform}; EMR Serverless runs Linux "
             "x86_64: run `lakecore package` there"
@@ -137,6 +137,11 @@ def _submit(settings: Settings, args: argparse.Namespace) -> int:
         )
     print(f"job run {run_id} {finished.state}")
     return EXIT_OK
+
+
+def for_emr(manifest: Manifest) -> bool:
+    """Packaged where EMR Serverless runs it: Linux x86_64."""
+    return tuple(manifest.platform.split()[:2]) == EMR_PLATFORM
 
 
 def artifacts_prefix(manifest: Manifest) -> str:
