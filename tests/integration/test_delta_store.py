@@ -68,3 +68,43 @@ def test_a_merge_on_time_keys_matches_every_row_and_rewrites_only_its_files(
         ("e6", "a"),
         ("null-at", "c"),
     }
+
+
+@pytest.mark.parametrize("write", ["append", "merge"])
+def test_a_table_whose_creation_was_killed_is_created_by_the_next_write(
+    spark: SparkSession, tmp_path: Path, write: str
+) -> None:
+    """A process killed while creating a table leaves ``_delta_log/`` without a commit (and
+    maybe the log store's temporary file); Delta's createIfNotExists then fails to open it."""
+    from lakecore.merge import MergeSpec
+    from lakecore.ports import Marker
+    from lakecore.schema import Column, Layer, TableId, TableSpec
+
+    table = TableSpec(
+        TableId(Layer.DEAD_LETTER, "events"),
+        columns=(Column("id"), Column("day")),
+        keys=("id",),
+        partition_by=("day",),
+    )
+    log = tmp_path / "_dlq" / "events" / "_delta_log"
+    log.mkdir(parents=True)
+    (log / ".00000000000000000000.json.3b1f.tmp").write_text('{"commitInfo":')
+    store = DeltaTableStore(spark, str(tmp_path))
+    assert not store.exists(table.id)
+
+    frame = spark.createDataFrame([("a", "d1"), ("b", "d2")], "id string, day string")
+    marker = Marker("stream/orders", 0)
+    if write == "append":
+        result = store.append(table, frame, marker)
+    else:
+        result = store.merge(table, frame, MergeSpec.for_table(table), marker)
+
+    assert result.rows_written == 2
+    assert sorted(tuple(r) for r in store.read(table).select("id", "day").collect()) == [
+        ("a", "d1"),
+        ("b", "d2"),
+    ]
+    assert store.marker(table.id, "stream/orders") == 0
+    detail = spark.sql(f"DESCRIBE DETAIL delta.`{store.location(table.id)}`").first()
+    assert detail is not None
+    assert list(detail["partitionColumns"]) == ["day"]

@@ -51,6 +51,7 @@ def test_tables_are_registered_as_delta_and_follow_the_lake(
         found = lake_tables(spark, str(tmp_path / "lake"), Layer.SILVER, "lake_silver")
         return register(catalog, "lake_silver", found)
 
+    (tmp_path / "lake" / "silver" / "cut_off" / "_delta_log").mkdir(parents=True)  # no commit
     first = registered()
     assert first.created_database
     assert first.created == ("fx_rates", "orders")

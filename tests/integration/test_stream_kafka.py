@@ -305,6 +305,24 @@ def test_a_broker_that_is_not_there_is_exit_75_with_one_line(tmp_path: Path) -> 
         assert time.monotonic() - started < 60
 
 
+def test_a_batch_that_cannot_be_written_is_one_line_without_a_stack_trace(
+    kafka_broker: Broker, tmp_path: Path
+) -> None:
+    topic = _topic(kafka_broker, "blocked")
+    KafkaTopics(kafka_broker.bootstrap).produce(topic, [Produced(None, b'{"order_id": "x"}')])
+    lake = tmp_path / "lake"
+    (lake / "_dlq").mkdir(parents=True)
+    (lake / "_dlq" / "orders_events").write_text("a file where the dead-letter table goes")
+    done = subprocess.run(
+        [str(LAKECORE), "stream", "orders", "--available-now"], env=_env(lake, kafka_broker, topic),
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode in (1, 2), done.stderr[-3000:]
+    assert done.stderr.strip().splitlines()[-1].startswith("lakecore: error: _dlq.orders_events")
+    assert "\tat org." not in done.stderr, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+
+
 def _running_after_a_batch(
     kafka: Broker, topic: str, env: dict[str, str], junk: int
 ) -> subprocess.Popen[str]:

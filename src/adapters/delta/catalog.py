@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from delta.tables import DeltaTable
 from py4j.protocol import Py4JJavaError
 from pyspark.sql import SparkSession
 
@@ -22,11 +23,17 @@ def lake_tables(
     database: str,
     descriptions: Mapping[TableId, str] | None = None,
 ) -> list[CatalogTable]:
-    """Every Delta table directly under ``<lake_root>/<layer>/`` (local or S3), by name."""
+    """Every Delta table directly under ``<lake_root>/<layer>/`` (local or S3), by name.
+
+    A ``_delta_log/`` without a commit (its creation was cut off; the next write completes
+    it) is not a table yet and is left out.
+    """
     folder = f"{absolute_location(lake_root)}/{layer.value}"
     found = []
     for name, location in _delta_folders(spark, folder):
         with translated(TableId(layer, name)):
+            if not DeltaTable.isDeltaTable(spark, location):
+                continue
             schema = spark.read.format("delta").load(location).schema
         found.append(
             CatalogTable(

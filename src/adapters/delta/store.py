@@ -271,15 +271,32 @@ class DeltaTableStore:
                 conf.unset(key)
 
     def _ensure(self, table: TableSpec) -> DeltaTable:
-        """The table, created empty with its schema and partitioning on first use."""
+        """The table, created empty with its schema and partitioning on first use.
+
+        A process killed while creating a table can leave a ``_delta_log/`` without its
+        first commit. Delta's ``createIfNotExists`` takes that folder for a table and then
+        fails to open it, so such a table is created by an empty append instead.
+        """
         if table.id not in self._ready:
-            self._ready[table.id] = (
-                DeltaTable.createIfNotExists(self._spark)
-                .location(self.location(table.id))
-                .addColumns(spark_schema(table))
-                .partitionedBy(*table.partition_by)
-                .execute()
-            )
+            location = self.location(table.id)
+            try:
+                handle = (
+                    DeltaTable.createIfNotExists(self._spark)
+                    .location(location)
+                    .addColumns(spark_schema(table))
+                    .partitionedBy(*table.partition_by)
+                    .execute()
+                )
+            except AnalysisException as exc:
+                if exc.getErrorClass() != "DELTA_TABLE_NOT_FOUND":
+                    raise
+                log.info("delta.create_completed", table=str(table.id), location=location)
+                empty = self._spark.createDataFrame([], spark_schema(table))
+                empty.write.format("delta").mode("append").partitionBy(*table.partition_by).save(
+                    location
+                )
+                handle = DeltaTable.forPath(self._spark, location)
+            self._ready[table.id] = handle
         return self._ready[table.id]
 
     def _result(

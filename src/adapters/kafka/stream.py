@@ -14,6 +14,7 @@ longer than the timeout stops it the same way.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -92,9 +93,15 @@ class SparkKafkaSource:
             query = query.trigger(processingTime=f"{config.trigger_seconds} seconds")
         self._progress("stream.started", stream=stream.name, topic=topic,
                        checkpoint=config.checkpoint, available_now=config.available_now)  # fmt: skip
+        # py4j logs a batch's exception with its traceback; the same exception is raised
+        # from the query below and ends as lakecore's one-line error.
+        callbacks = logging.getLogger("py4j.clientserver")
+        level = callbacks.level
+        callbacks.setLevel(logging.CRITICAL)
         try:
             self._watch(query.start(), topics, topic, failure)
         finally:
+            callbacks.setLevel(level)
             self._spark.streams.removeListener(listener)
 
     def _reader(self, topic: str) -> Any:
