@@ -12,7 +12,18 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from entrypoints import backfill, daily, emr, extract, quality, register, stream, summary
+from entrypoints import (
+    backfill,
+    daily,
+    emr,
+    extract,
+    housekeeping,
+    quality,
+    register,
+    restore,
+    stream,
+    summary,
+)
 from entrypoints.containers import Container
 from entrypoints.runner import EXIT_OK, day, guarded, logged, new_run, progress, running
 from entrypoints.settings import Settings
@@ -182,6 +193,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     register.add_arguments(registering)
     registering.set_defaults(handler=register.command)
+
+    keeping = commands.add_parser(
+        "housekeeping", help="compact (OPTIMIZE, Z-ORDER) and VACUUM the tables; logged"
+    )
+    housekeeping.add_arguments(keeping)
+    keeping.set_defaults(handler=housekeeping.command)
+
+    rolling = commands.add_parser(
+        "restore", help="roll a table back to an earlier version (Delta RESTORE)"
+    )
+    restore.add_arguments(rolling)
+    rolling.set_defaults(handler=restore.command)
 
     packaging = commands.add_parser(
         "package", help="build the artifacts of EMR Serverless job runs (wheel, environment, jobs)"

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from dependency_injector import containers, providers
 from pyspark.sql import DataFrame, SparkSession
 
+from adapters.delta.maintenance import DeltaMaintenance
 from adapters.delta.store import DeltaTableStore
 from adapters.files.landing import S3_SCHEMES
 from adapters.files.reports import LocalReportStore
@@ -212,6 +213,7 @@ class Container(containers.DeclarativeContainer):
     )
     landing = providers.Factory(SparkFileLanding, spark)
 
+    maintenance = providers.Singleton(DeltaMaintenance, spark, store)
     quality_executor = providers.Singleton(quality_executor, settings)
     reports = providers.Singleton(report_store, settings, secret_values.provided.mask_text)
     gate = providers.Singleton(

@@ -23,6 +23,7 @@ from lakecore.errors import (
 )
 from lakecore.extract import SourceIntake, pull
 from lakecore.gate import Gate
+from lakecore.maintenance import MAINTENANCE_LOG, Maintained, Maintenance, housekeeping
 from lakecore.merge import MergeSpec, dedupe
 from lakecore.pipeline import (
     BRONZE_LINEAGE,
@@ -96,6 +97,7 @@ __all__ = [
     "DOUBLE",
     "KAFKA_FIELDS",
     "LONG",
+    "MAINTENANCE_LOG",
     "SILVER_LINEAGE",
     "STRING",
     "TIMESTAMP",
@@ -129,6 +131,8 @@ __all__ = [
     "LandingDataset",
     "LandingSource",
     "Layer",
+    "Maintained",
+    "Maintenance",
     "Marker",
     "MergeSpec",
     "MicroBatch",
@@ -166,6 +170,7 @@ __all__ = [
     "dead_letter_table",
     "decimal",
     "dedupe",
+    "housekeeping",
     "landing_dataset",
     "pull",
     "quarantine_table",

@@ -18,6 +18,8 @@ class Layer(StrEnum):
     GOLD = "gold"
     #: records a stream could not take, kept whole with why (``<lake>/_dlq/<stream>``)
     DEAD_LETTER = "_dlq"
+    #: what operating the lake records about itself (``<lake>/_ops/maintenance``)
+    OPERATIONS = "_ops"
 
 
 class Kind(StrEnum):

@@ -22,6 +22,9 @@ from adapters.memory import (
     InMemoryTableStore,
     LocalFileLanding,
 )
+from adapters.spark.engine import SparkEngine
+from adapters.spark.landing import SparkFileLanding
+from adapters.spark.quality import SparkGate
 from lakecore.daily import run_daily
 from lakecore.gate import Gate
 from lakecore.ports import RunContext
@@ -107,3 +110,16 @@ def memory_lake(landing: Path, run: RunContext) -> InMemoryTableStore:
 def business(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> list[tuple[str, ...]]:
     """Rows as comparable text tuples of ``columns``, in a stable order."""
     return sorted((tuple(str(r[c]) for c in columns) for r in rows), key=repr)
+
+
+def spark_daily(spark: SparkSession, store: DeltaTableStore, landing: Path, run: RunContext) -> Any:
+    """One day of ``landing`` through Spark into ``store``, the gate never stopping it."""
+    return run_daily(
+        pipeline=lh.PIPELINE,
+        landing=SparkFileLanding(spark, landing),
+        store=store,
+        engine=SparkEngine(spark),
+        gate=permissive(SparkGate()),
+        run=run,
+        progress=lambda step, **facts: None,
+    )

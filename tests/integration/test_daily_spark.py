@@ -10,14 +10,10 @@ import pytest
 from pyspark.sql import SparkSession
 
 from adapters.delta.store import DeltaTableStore
-from adapters.spark.engine import SparkEngine
-from adapters.spark.landing import SparkFileLanding
-from adapters.spark.quality import SparkGate
-from lakecore.daily import run_daily
 from lakecore.ports import RunContext
 from pipelines import orders as lh
 from pipelines.orders.generate import GenerateOptions, generate
-from tests.integration.runs import SILVER_AND_GOLD, business, memory_lake, permissive
+from tests.integration.runs import SILVER_AND_GOLD, business, memory_lake, spark_daily
 
 pytestmark = pytest.mark.spark
 DAY = date(2026, 11, 27)
@@ -39,15 +35,7 @@ def lake(
     spark: SparkSession, landing: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> DeltaTableStore:
     store = DeltaTableStore(spark, str(tmp_path_factory.mktemp("lake")))
-    run_daily(
-        pipeline=lh.PIPELINE,
-        landing=SparkFileLanding(spark, landing),
-        store=store,
-        engine=SparkEngine(spark),
-        gate=permissive(SparkGate()),
-        run=_context(1),
-        progress=lambda step, **facts: None,
-    )
+    spark_daily(spark, store, landing, _context(1))
     return store
 
 
@@ -76,15 +64,7 @@ def test_a_second_run_leaves_every_table_unchanged(
     before = {
         t.id: business(_rows(lake, t), t.column_names) for t in lh.TABLES if lake.exists(t.id)
     }
-    report = run_daily(
-        pipeline=lh.PIPELINE,
-        landing=SparkFileLanding(spark, landing),
-        store=lake,
-        engine=SparkEngine(spark),
-        gate=permissive(SparkGate()),
-        run=_context(2),
-        progress=lambda step, **facts: None,
-    )
+    report = spark_daily(spark, lake, landing, _context(2))
     assert not report.changed
     after = {t.id: business(_rows(lake, t), t.column_names) for t in lh.TABLES if lake.exists(t.id)}
     assert after == before

@@ -44,6 +44,13 @@ def _lakecore(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[
         (("stream", "nope"), "pipeline orders has no stream 'nope' (streams: orders)"),
         (("generate", "--out", "x", "--to-kafka"), "kafka is not configured"),
         (("register", "--db", "platinum"), "invalid choice: 'platinum'"),
+        (
+            ("housekeeping", "--retain-hours", "24"),
+            "--retain-hours 24 is below 168 (7 days): a running reader or writer older than "
+            "that may fail and time travel before it stops working; pass "
+            "--force-retention-below-168h-breaks-time-travel to do it anyway",
+        ),
+        (("housekeeping", "--table", "gold.nope"), "unknown table 'gold.nope'"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import structlog
@@ -53,6 +53,7 @@ _USER_METADATA = "spark.databricks.delta.commitInfo.userMetadata"
 _RECENT_COMMITS = 20
 #: A write losing to concurrent commits is made again, up to this many attempts in all,
 #: after pauses growing from ``_FIRST_PAUSE`` to ``_MAX_PAUSE`` seconds (with jitter).
+T = TypeVar("T")
 _ATTEMPTS, _FIRST_PAUSE, _MAX_PAUSE = 10, 0.25, 8.0
 log = structlog.get_logger("lakecore.delta")
 
@@ -181,7 +182,7 @@ class DeltaTableStore:
     def merge(
         self, table: TableSpec, frame: DataFrame, spec: MergeSpec, marker: Marker | None = None
     ) -> WriteResult:
-        return _retried(table.id, lambda: self._merge(table, frame, spec, marker))
+        return retried(table.id, lambda: self._merge(table, frame, spec, marker))
 
     def _merge(
         self, table: TableSpec, frame: DataFrame, spec: MergeSpec, marker: Marker | None
@@ -227,7 +228,7 @@ class DeltaTableStore:
         marker: Marker | None,
         options: dict[str, str] | None = None,
     ) -> WriteResult:
-        return _retried(table.id, lambda: self._write_once(table, frame, mode, marker, options))
+        return retried(table.id, lambda: self._write_once(table, frame, mode, marker, options))
 
     def _write_once(
         self,
@@ -319,7 +320,7 @@ class DeltaTableStore:
         return WriteResult(table, last["version"], written, inserted, updated)
 
 
-def _retried(table: TableId, write: Callable[[], WriteResult]) -> WriteResult:
+def retried(table: TableId, write: Callable[[], T]) -> T:
     """``write``, made again when a concurrent writer won the commit (nothing of the lost
     attempt is in the table); ``CommitConflict`` after ``_ATTEMPTS`` lost races."""
     attempt = 1
