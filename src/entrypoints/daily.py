@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Collection
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -12,19 +13,29 @@ from entrypoints import quality
 from entrypoints.containers import Container, aws_client
 from entrypoints.runner import EXIT_OK, guarded, new_run, progress, running
 from entrypoints.settings import Settings
-from lakecore.daily import DailyReport, run_daily
-from lakecore.errors import SourceNotFound
+from lakecore.daily import DailyReport, Stage, run_daily
+from lakecore.errors import ConfigurationError, SourceNotFound
 from lakecore.extract import SourceIntake
 from lakecore.ports import RunContext
 
 
-def run(container: Container, landing: str | Path, proc_date: date | None = None) -> DailyReport:
-    """Start the container, run one day, shut down."""
-    folder = landing_folder(container.settings(), landing)
+def run(
+    container: Container,
+    landing: str | Path | None,
+    proc_date: date | None = None,
+    stages: Collection[Stage] = tuple(Stage),
+) -> DailyReport:
+    """Start the container, run one day (or the ``stages`` named), shut down."""
+    landing = landing if landing is not None else container.settings().landing
+    folder = None
+    if Stage.LANDING in stages:
+        if landing is None:
+            raise ConfigurationError("say where landing files are: --landing or LAKECORE_LANDING")
+        folder = landing_folder(container.settings(), landing)
     container.pipeline()  # a definition that does not hold fails here, before Spark starts
     context = new_run(proc_date)
     with running(container, "daily", context) as started:
-        return execute(started, folder, context)
+        return execute(started, folder, context, stages)
 
 
 def landing_folder(settings: Settings, landing: str | Path) -> Path | LandingFolder:
@@ -41,22 +52,26 @@ def landing_folder(settings: Settings, landing: str | Path) -> Path | LandingFol
 
 
 def execute(
-    container: Container, landing: Path | LandingFolder, context: RunContext
+    container: Container,
+    landing: Path | LandingFolder | None,
+    context: RunContext,
+    stages: Collection[Stage] = tuple(Stage),
 ) -> DailyReport:
-    """Run one day on an already started container."""
+    """Run one day on an already started container (without ``landing``: no landing files)."""
     if isinstance(landing, Path) and not landing.is_dir():
         raise SourceNotFound(f"landing folder {landing} does not exist")
     store = container.store()
     store.check_writable()
     return run_daily(
         pipeline=container.pipeline(),
-        landing=container.landing(root=landing),
+        landing=None if landing is None else container.landing(root=landing),
         store=store,
         engine=container.engine(),
         gate=container.gate(),
         run=context,
         progress=progress,
-        sources=container.sources(),
+        sources=container.sources() if Stage.PULL in stages else {},
+        stages=stages,
     )
 
 
@@ -92,10 +107,19 @@ def intake_line(intake: SourceIntake) -> str:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--landing", required=True, help="landing folder to ingest (a path or s3://bucket/prefix)"
+        "--landing",
+        help="landing folder to ingest (a path or s3://bucket/prefix; default LAKECORE_LANDING)",
     )
     parser.add_argument(
         "--date", type=date.fromisoformat, help="processing date (default: today, UTC)"
+    )
+    parser.add_argument(
+        "--stage",
+        action="append",
+        dest="stages",
+        type=Stage,
+        choices=list(Stage),
+        help="only this part (repeatable; default all, in order: pull, landing, silver, gold)",
     )
     parser.add_argument(
         "--pipeline",
@@ -109,7 +133,7 @@ def command(args: argparse.Namespace) -> int:
     if args.pipeline:
         container.settings.override(Settings().model_copy(update={"pipeline": args.pipeline}))
     with quality.printing_failures():
-        report = run(container, args.landing, args.date)
+        report = run(container, args.landing, args.date, args.stages or tuple(Stage))
     print_report(report)
     return EXIT_OK
 

@@ -50,7 +50,13 @@ def printing_failures() -> Iterator[None]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--table", required=True, help="<layer>.<name>, e.g. silver.orders")
+    parser.add_argument(
+        "--table",
+        action="append",
+        dest="tables",
+        help="<layer>.<name>, e.g. silver.orders (repeatable; default: every table with a suite "
+        "that holds data)",
+    )
     parser.add_argument(
         "--executor",
         choices=[GateExecutor.NATIVE.value, GateExecutor.GX.value],
@@ -73,28 +79,43 @@ def command(args: argparse.Namespace) -> int:
         changes["gx_docs_dir"] = Path(settings.lake_root) / "gold" / "quality" / "_data_docs"
     container = Container()
     container.settings.override(settings.model_copy(update=changes))
-    table = _table(args.table, container.pipeline())
-    report = evaluate(container, table)
-    print(render([report]))
-    print(f"\nReports: {Path(settings.lake_root) / 'gold' / 'quality' / str(table.id)}")
+    pipeline = container.pipeline()
+    named = [_table(text, pipeline) for text in args.tables or ()]
+    reports = evaluate(container, named or [pipeline.table(t) for t in pipeline.suites],
+                       every=not named)  # fmt: skip
+    print(render(reports))
+    quality = Path(settings.lake_root) / "gold" / "quality"
+    print(f"\nReports: {quality / str(reports[0].table) if len(reports) == 1 else quality}")
     docs = getattr(container.quality_executor(), "last_docs_index", None)
     if docs is not None:
         print(f"Data Docs: {docs}")
-    enforce([report])
+    enforce(reports)
     return EXIT_OK
 
 
-def evaluate(container: Container, table: TableSpec) -> QualityReport:
+def evaluate(
+    container: Container, tables: Sequence[TableSpec], *, every: bool = False
+) -> list[QualityReport]:
+    """Judge ``tables`` as they are stored. A table without data is an error, unless
+    ``every`` table with a suite was asked for: then it is skipped (and said so)."""
     context = new_run()
+    reports = []
     with running(container, "dq", context) as c:
-        store, engine, gate, tables = c.store(), c.engine(), c.gate(), c.pipeline().tables_by_id
-        gate.validate(tables)
-        if not store.exists(table.id):
-            raise TableNotFound(f"{table.id} has no data yet: run the daily pipeline first")
-        return check_stored(
-            table, store=store, engine=engine, gate=gate, run=context, tables=tables,
-            progress=progress,
-        )  # fmt: skip
+        store, engine, gate, specs = c.store(), c.engine(), c.gate(), c.pipeline().tables_by_id
+        gate.validate(specs)
+        for table in tables:
+            if not store.exists(table.id):
+                if every:
+                    progress("quality.skipped", table=str(table.id), reason="no data yet")
+                    continue
+                raise TableNotFound(f"{table.id} has no data yet: run the daily pipeline first")
+            reports.append(check_stored(
+                table, store=store, engine=engine, gate=gate, run=context, tables=specs,
+                progress=progress,
+            ))  # fmt: skip
+    if not reports:
+        raise TableNotFound("no table with a quality suite has data yet: run the daily pipeline")
+    return reports
 
 
 def _table(text: str, pipeline: Pipeline) -> TableSpec:

@@ -17,8 +17,9 @@ held-back rows wait, in bronze, for the next run.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Generic
 
 from lakecore.extract import SourceIntake, pull
@@ -40,6 +41,20 @@ from lakecore.ports import (
 )
 from lakecore.quality import GateContext, QualityReport, quarantine_share
 from lakecore.schema import TableId, TableSpec
+
+
+class Stage(StrEnum):
+    """A part of the daily run; an orchestrator may run them as separate tasks, in this
+    order (progress is in the tables, so each picks up what the one before left)."""
+
+    #: what changed in the systems the run is given, into bronze
+    PULL = "pull"
+    #: the landing files not yet ingested, into bronze
+    LANDING = "landing"
+    #: bronze's unconsumed rows, judged, into silver
+    SILVER = "silver"
+    #: gold rebuilt from silver's new versions, judged
+    GOLD = "gold"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,11 +92,12 @@ def run_daily(
     run: RunContext,
     progress: Progress,
     sources: Mapping[str, Source] | None = None,
+    stages: Collection[Stage] = tuple(Stage),
 ) -> DailyReport:
     """Bring the pipeline up to date: ingest new landing files and pull what changed in the
     systems ``sources`` reach (by the datasets' ``source`` name), publish what silver has not
     consumed, rebuild gold if its inputs moved. Say what each step did. Without ``landing``
-    (a backfill), no landing files are looked at.
+    (a backfill), no landing files are looked at; only the ``stages`` named are run.
 
     Raises ``QualityGateFailed`` when a silver batch or a gold candidate fails a critical
     rule: nothing of that layer is published.
@@ -94,6 +110,10 @@ def run_daily(
     pulled: list[SourceIntake] = []
     bronze: list[WriteResult] = []
     last = run.batch
+    if Stage.LANDING not in stages:
+        landing = None
+    if Stage.PULL not in stages:
+        sources = {}
     for dataset in pipeline.landing:
         first = run.batch
         if landing is not None:
@@ -111,12 +131,18 @@ def run_daily(
             last = max(last, first + len(got.writes) - 1)
     # Silver records the last batch it consumed: the highest any bronze commit took.
     run = replace(run, batch=last)
-    silver, checked = publish_silver(
-        pipeline, store=store, engine=engine, gate=gate, run=run, progress=progress
-    )
-    gold, gold_checked = refresh_gold(
-        pipeline, store=store, engine=engine, gate=gate, run=run, progress=progress
-    )
+    silver: list[WriteResult] = []
+    checked: list[QualityReport] = []
+    gold: list[WriteResult] = []
+    gold_checked: list[QualityReport] = []
+    if Stage.SILVER in stages:
+        silver, checked = publish_silver(
+            pipeline, store=store, engine=engine, gate=gate, run=run, progress=progress
+        )
+    if Stage.GOLD in stages:
+        gold, gold_checked = refresh_gold(
+            pipeline, store=store, engine=engine, gate=gate, run=run, progress=progress
+        )
     report = DailyReport(
         run, (*bronze, *silver, *gold), (*checked, *gold_checked), tuple(files), tuple(pulled)
     )

@@ -29,6 +29,8 @@ def _lakecore(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[
             ("run", "daily", "--landing", "no/such/folder"),
             "landing folder no/such/folder does not exist",
         ),
+        (("run", "daily"), "say where landing files are: --landing or LAKECORE_LANDING"),
+        (("run", "daily", "--stage", "bronze"), "invalid Stage value: 'bronze'"),
         (("show", "gold.no_such_table"), "unknown table 'gold.no_such_table'"),
         (("show", "../../etc"), "invalid table '../../etc'"),
         (("generate", "--out", "x", "--dirty", "2"), "must be between 0 and 1"),
