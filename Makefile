@@ -14,6 +14,8 @@ export LAKECORE_JARS_DIR := $(CURDIR)/$(JARS)
 export LAKECORE_KAFKA_JARS_DIR := $(CURDIR)/$(KAFKA)
 export TZ := UTC
 export PYTHONHASHSEED := 0
+# Airflow (the DAG tests, `airflow` commands here) keeps its config and sqlite in build/.
+export AIRFLOW_HOME := $(CURDIR)/build/airflow
 
 .PHONY: help setup jars demo stack stack-down test lint types imports unit integration examples example-fresh infra security bench clean
 
@@ -25,7 +27,7 @@ $(BIN)/uv:
 	$(BIN)/pip install --quiet --upgrade uv
 
 $(VENV)/.installed: pyproject.toml examples/sensors/pyproject.toml | $(BIN)/uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[spark,gx,salesforce,snowflake,kafka,aws,dev]' -e examples/sensors
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[spark,gx,salesforce,snowflake,kafka,aws,airflow,dev]' -e examples/sensors
 	@touch $@
 
 $(JARS)/.fetched: jars/pom.xml

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -44,6 +45,12 @@ class ServedSalesforce:
 
     def source(self, **changes: object) -> SalesforceSource:
         return SalesforceSource(self.config(**changes), self.secrets(), sleep=lambda _: None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Airflow keeps its home (config, sqlite) in build/, not ~/airflow, when imported here."""
+    os.environ.setdefault("AIRFLOW_HOME", str(config.rootpath / "build" / "airflow"))
+    os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 
 
 @pytest.fixture(scope="session")

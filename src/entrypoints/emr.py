@@ -118,7 +118,9 @@ def _submit(settings: Settings, args: argparse.Namespace) -> int:
         for name, digest in manifest.files.items()
         if name == ENVIRONMENT or name.startswith(f"{JOBS_FOLDER}/")
     }
-    uris = emr.upload(uploads, bucket, artifacts_prefix(manifest))
+    prefix = artifacts_prefix(manifest)
+    uris = emr.upload(uploads, bucket, prefix)
+    print(f"artifacts in s3://{bucket}/{prefix} (the DAGs' LAKECORE_AWS_EMR_ARTIFACTS)")
     run = job_run(settings, args.job, list(args.arguments), run_date, args.attempt, uris)
     run = replace(run, timeout_minutes=args.timeout_minutes)
     run_id = emr.start(application, settings.aws.emr_execution_role_arn, run)
@@ -164,18 +166,36 @@ def job_run(
     attempt: int,
     uris: dict[str, str],
 ) -> JobRun:
-    """The StartJobRun of ``job``: its script, its arguments, the settings the job needs."""
+    """The StartJobRun of ``job`` for ``run_date``: named, tagged and tokened by the day."""
+    return replace(
+        job_template(settings, job, arguments, uris),
+        name=f"lakecore-{job}-{run_date.isoformat()}",
+        client_token=client_token(job, arguments, run_date, attempt),
+        tags={"lakecore:job": job, "lakecore:date": run_date.isoformat()},
+    )
+
+
+def job_template(
+    settings: Settings, job: str, arguments: list[str], uris: dict[str, str]
+) -> JobRun:
+    """The StartJobRun of ``job`` before a day is given (name, token and tags): its script,
+    its arguments, the settings the job needs."""
     environment = job_environment(settings)
     if urlsplit(settings.lake_root).scheme not in S3_SCHEMES:
         environment["LAKECORE_LAKE_ROOT"] = f"s3://{settings.aws.lake_bucket}"
-    bucket = settings.aws.artifacts_bucket
     return JobRun(
-        name=f"lakecore-{job}-{run_date.isoformat()}",
+        name=f"lakecore-{job}",
         entry_point=uris[f"{JOBS_FOLDER}/{job}.py"],
         arguments=tuple(arguments),
-        client_token=client_token(job, arguments, run_date, attempt),
+        client_token="",
         conf=spark_conf(uris[ENVIRONMENT], environment),
         log_group=settings.aws.log_group,
-        log_uri=f"s3://{bucket}/logs/",
-        tags={"lakecore:job": job, "lakecore:date": run_date.isoformat()},
+        log_uri=f"s3://{settings.aws.artifacts_bucket}/logs/",
+        tags={"lakecore:job": job},
     )
+
+
+def uploaded(prefix: str, jobs: list[str]) -> dict[str, str]:
+    """Where the files of a package uploaded under the ``s3://`` ``prefix`` are."""
+    names = [ENVIRONMENT, *(f"{JOBS_FOLDER}/{job}.py" for job in jobs)]
+    return {name: f"{prefix.rstrip('/')}/{name}" for name in names}

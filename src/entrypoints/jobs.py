@@ -16,6 +16,7 @@ JOBS: Mapping[str, tuple[str, ...]] = {
     "stream": ("stream",),
     "register": ("register",),
     "dq": ("dq",),
+    "housekeeping": ("housekeeping",),
 }
 
 

@@ -177,6 +177,7 @@ def test_submit_starts_the_job_run_emr_7_needs(
     run = emr.get_job_run(applicationId=app, jobRunId=listed["id"])["jobRun"]
     bucket = emr_app["LAKECORE_AWS_ARTIFACTS_BUCKET"]
     prefix = f"s3://{bucket}/{artifacts_prefix(Manifest.load(artifacts))}"
+    assert f"artifacts in {prefix} " in done.stdout  # what the DAGs are told to use
     driver = run["jobDriver"]["sparkSubmit"]
     assert run["executionRole"] == ROLE
     assert run["name"] == "lakecore-daily-2026-11-20"

@@ -126,20 +126,7 @@ class EmrServerless:
         self._sleep, self._clock = sleep, clock
 
     def application_id(self, name: str) -> str:
-        """The id of the application called ``name`` that is not terminated."""
-        with aws_errors(f"listing EMR Serverless applications for {name}"):
-            found = [
-                app["id"]
-                for page in self._emr.get_paginator("list_applications").paginate()
-                for app in page["applications"]
-                if app["name"] == name and app["state"] != "TERMINATED"
-            ]
-        if len(found) != 1:
-            raise ConfigurationError(
-                f"EMR Serverless application {name!r}: {len(found)} found, need exactly one "
-                "(LAKECORE_AWS_EMR_APPLICATION_NAME; infra/terraform creates it)"
-            )
-        return str(found[0])
+        return application_id(self._emr, name)
 
     def upload(
         self, files: Mapping[str, tuple[Path, str]], bucket: str, prefix: str
@@ -192,3 +179,21 @@ class EmrServerless:
             if self._clock() + poll_s > deadline:
                 return None
             self._sleep(poll_s)
+
+
+def application_id(emr: Any, name: str) -> str:
+    """The id of the application called ``name`` that is not terminated (``emr``: a boto3
+    EMR Serverless client)."""
+    with aws_errors(f"listing EMR Serverless applications for {name}"):
+        found = [
+            app["id"]
+            for page in emr.get_paginator("list_applications").paginate()
+            for app in page["applications"]
+            if app["name"] == name and app["state"] != "TERMINATED"
+        ]
+    if len(found) != 1:
+        raise ConfigurationError(
+            f"EMR Serverless application {name!r}: {len(found)} found, need exactly one "
+            "(LAKECORE_AWS_EMR_APPLICATION_NAME; infra/terraform creates it)"
+        )
+    return str(found[0])
