@@ -32,6 +32,7 @@ from entrypoints.settings import (
 from lakecore.catalog import Catalog
 from lakecore.errors import ConfigurationError
 from lakecore.gate import Gate
+from lakecore.lineage import LineageSink, NoLineage, Observed, ObservedReports
 from lakecore.pipeline import Pipeline
 from lakecore.ports import QualityGate, ReportStore, SecretStore, Source
 from lakecore.schema import TableId
@@ -87,6 +88,29 @@ def report_store(settings: Settings, mask: Callable[[str], str]) -> ReportStore:
 
         return S3ReportStore(aws_client(settings, "s3"), root.netloc, root.path, mask=mask)
     return LocalReportStore(Path(root.path if root.scheme == "file" else settings.lake_root), mask)
+
+
+def lineage_sink(settings: Settings, pipeline: Pipeline, store: DeltaTableStore) -> LineageSink:
+    """OpenLineage run events to ``LAKECORE_LINEAGE_URL`` (a URL or a file); by default to
+    ``<lake>/_ops/lineage.jsonl`` for a local lake, none for a lake on S3; ``off``: none."""
+    target = settings.lineage_url
+    root = urlsplit(settings.lake_root)
+    if target is None and root.scheme not in S3_SCHEMES:
+        folder = Path(root.path if root.scheme == "file" else settings.lake_root) / "_ops"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:  # the job says so itself, in one line, when it writes the lake
+            return NoLineage()
+        target = str(folder / "lineage.jsonl")
+    if target is None or target == "off":
+        return NoLineage()
+    try:
+        from adapters.openlineage.emitter import OpenLineageSink, client
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"lineage needs openlineage-python: pip install 'lakecore[spark]' ({exc.name})"
+        ) from None
+    return OpenLineageSink(client(target), pipeline.name, store.location)
 
 
 def glue_catalog(settings: Settings) -> Catalog:
@@ -205,17 +229,25 @@ class Container(containers.DeclarativeContainer):
     catalog = providers.Singleton(glue_catalog, settings)
 
     engine = providers.Singleton(SparkEngine, spark)
+    # What a run reads, writes and judges, for its lineage events.
+    observed = providers.Singleton(Observed)
     store = providers.Singleton(
         DeltaTableStore,
         spark,
         settings.provided.lake_root,
         locations=providers.Callable(table_locations, settings, pipeline),
+        observed=observed,
     )
     landing = providers.Factory(SparkFileLanding, spark)
 
     maintenance = providers.Singleton(DeltaMaintenance, spark, store)
     quality_executor = providers.Singleton(quality_executor, settings)
-    reports = providers.Singleton(report_store, settings, secret_values.provided.mask_text)
+    reports = providers.Singleton(
+        ObservedReports,
+        providers.Singleton(report_store, settings, secret_values.provided.mask_text),
+        observed,
+    )
+    lineage = providers.Singleton(lineage_sink, settings, pipeline, store)
     gate = providers.Singleton(
         Gate,
         executor=quality_executor,

@@ -111,11 +111,24 @@ progress = _Bars()
 
 @contextmanager
 def running(container: Container, job: str, run: RunContext | None = None) -> Iterator[Container]:
-    """Start the container's resources, bind the run to every log line, shut down after."""
+    """Start the container's resources, bind the run to every log line, shut down after.
+    With a ``run``, its lineage events are sent: at the start, and at the end with what the
+    run read, wrote and judged (and its error, when it failed)."""
     container.init_resources()
     structlog.contextvars.bind_contextvars(job=job, **({"run_id": run.run_id} if run else {}))
     try:
-        yield container
+        if run is None:
+            yield container
+            return
+        lineage = container.lineage()
+        lineage.started(job, run)
+        try:
+            yield container
+        except BaseException as exc:
+            error = container.secret_values().mask_text(str(exc) or type(exc).__name__)
+            lineage.finished(job, run, container.observed(), error)
+            raise
+        lineage.finished(job, run, container.observed())
     finally:
         container.shutdown_resources()
 

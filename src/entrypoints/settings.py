@@ -71,6 +71,9 @@ class AwsNames(BaseSettings):
     )
     #: S3 addressed as ``<endpoint>/<bucket>`` (local servers) instead of ``<bucket>.<endpoint>``
     s3_path_style: bool = False
+    #: the ``s3://`` prefix of the package the DAGs' EMR job runs use (``lakecore submit``
+    #: prints where it uploaded one)
+    emr_artifacts: str | None = Field(default=None, pattern="^s3://[^/]+/")
 
 
 class Settings(BaseSettings):
@@ -88,6 +91,15 @@ class Settings(BaseSettings):
     #: the pipeline to run, as ``module:attribute`` (the orders lakehouse by default)
     pipeline: str = DEFAULT_PIPELINE
     lake_root: str = Field(default="./lake", min_length=1)
+    #: where landing files arrive (a path or ``s3://bucket/prefix``): the default of
+    #: ``run daily --landing`` and the DAGs' landing step
+    landing: str | None = None
+    #: how the Airflow DAGs run the jobs: ``local`` (``lakecore`` commands on the worker) or
+    #: ``emr`` (EMR Serverless job runs)
+    dag_runner: str = Field(default="local", pattern="^(local|emr)$")
+    #: where jobs send OpenLineage run events: an ``http(s)://`` URL, a file, or ``off``
+    #: (default: ``<lake>/_ops/lineage.jsonl`` for a local lake, none for one on S3)
+    lineage_url: str | None = None
     #: a folder of JVM jars for local Spark; unset, Spark fetches them into ~/.ivy2 once
     jars_dir: Path | None = None
     spark_master: str = "local[2]"
@@ -158,9 +170,12 @@ class Settings(BaseSettings):
 
 #: How to reach AWS and run Spark from this machine: a job run on EMR Serverless has its own.
 NOT_FOR_JOBS = frozenset(
-    {"env", "jars_dir", "spark_master", "spark_ui", "secrets_dir", "gx_docs_dir", "log_format"}
+    {"env", "jars_dir", "spark_master", "spark_ui", "secrets_dir", "gx_docs_dir", "log_format",
+     "dag_runner"}
+)  # fmt: skip
+NOT_FOR_JOBS_AWS = frozenset(
+    {"endpoint_url", "s3_path_style", "emr_execution_role_arn", "emr_artifacts"}
 )
-NOT_FOR_JOBS_AWS = frozenset({"endpoint_url", "s3_path_style", "emr_execution_role_arn"})
 
 
 def job_environment(settings: Settings) -> dict[str, str]:

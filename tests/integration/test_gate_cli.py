@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,6 +29,16 @@ def _lakecore(
         [sys.executable, "-m", "entrypoints.cli", *args],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
+
+
+def _lineage(lake: Path) -> list[dict[str, Any]]:
+    """The OpenLineage events the runs wrote (the default file of a local lake)."""
+    return [json.loads(line) for line in (lake / "_ops" / "lineage.jsonl").read_text().splitlines()]
+
+
+def _table(dataset: str) -> str:
+    """``<layer>/<name>`` of a dataset's name (a local table's is its path)."""
+    return "/".join(Path(dataset).parts[-2:])
 
 
 def _versions(lake: Path, layer: str) -> dict[str, list[str]]:
@@ -70,6 +81,23 @@ def test_a_dirty_day_stops_with_exit_1_then_passes_with_a_raised_threshold(
     assert "FAILED  silver.quarantine" in done.stdout
     assert _versions(lake, "silver") == silver  # quarantine included: nothing was published
     assert _versions(lake, "gold") == gold
+    good, bad = _lineage(lake)[-4:-2], _lineage(lake)[-2:]
+    assert [e["eventType"] for e in good + bad] == ["START", "COMPLETE", "START", "FAIL"]
+    written = {
+        _table(o["name"]): o["outputFacets"]["outputStatistics"]["rowCount"]
+        for o in good[1]["outputs"]
+    }
+    assert {"silver/orders", "gold/fact_orders", "gold/dim_fx"} <= set(written)
+    assert all(rows > 0 for name, rows in written.items() if name.startswith("gold/"))
+    assert good[1]["run"]["facets"]["lakecore_quality_gate"]["verdict"] == "passed"
+    assert bad[1]["run"]["facets"]["errorMessage"]["message"] == errors[0].removeprefix(
+        "lakecore: error: "
+    )
+    gate = bad[1]["run"]["facets"]["lakecore_quality_gate"]
+    assert (gate["verdict"], "silver.quarantine" in gate["failed"]) == ("failed", True)
+    reached = [_table(o["name"]) for o in bad[1]["outputs"]]
+    assert reached  # the day reached bronze, and nothing above it
+    assert all(name.startswith("bronze/") for name in reached), reached
     share = json.loads(
         sorted((lake / "gold/quality/silver.quarantine").glob("*.json"))[-1].read_text()
     )

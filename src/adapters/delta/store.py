@@ -28,6 +28,7 @@ from lakecore.errors import (
     TableNotFound,
     TerminalError,
 )
+from lakecore.lineage import Observed
 from lakecore.merge import MergeSpec
 from lakecore.ports import Commit, Marker, Slice, WriteResult
 from lakecore.schema import TableId, TableSpec
@@ -73,9 +74,15 @@ class DeltaTableStore:
     """
 
     def __init__(
-        self, spark: SparkSession, lake_root: str, locations: Mapping[TableId, str] | None = None
+        self,
+        spark: SparkSession,
+        lake_root: str,
+        locations: Mapping[TableId, str] | None = None,
+        observed: Observed | None = None,
     ) -> None:
         self._spark = spark
+        #: what this store read and wrote, for the run's lineage
+        self.observed = observed if observed is not None else Observed()
         self._root = absolute_location(lake_root)
         self._locations = {t: absolute_location(p) for t, p in (locations or {}).items()}
         self._ready: dict[TableId, DeltaTable] = {}
@@ -150,6 +157,7 @@ class DeltaTableStore:
         return log.update(False, none, none)
 
     def read(self, table: TableSpec, version: int | None = None) -> DataFrame:
+        self.observed.read(table.id)
         reader = self._spark.read.format("delta")
         if version is not None:
             reader = reader.option("versionAsOf", version)
@@ -182,7 +190,7 @@ class DeltaTableStore:
     def merge(
         self, table: TableSpec, frame: DataFrame, spec: MergeSpec, marker: Marker | None = None
     ) -> WriteResult:
-        return retried(table.id, lambda: self._merge(table, frame, spec, marker))
+        return self._seen(retried(table.id, lambda: self._merge(table, frame, spec, marker)))
 
     def _merge(
         self, table: TableSpec, frame: DataFrame, spec: MergeSpec, marker: Marker | None
@@ -228,7 +236,13 @@ class DeltaTableStore:
         marker: Marker | None,
         options: dict[str, str] | None = None,
     ) -> WriteResult:
-        return retried(table.id, lambda: self._write_once(table, frame, mode, marker, options))
+        return self._seen(
+            retried(table.id, lambda: self._write_once(table, frame, mode, marker, options))
+        )
+
+    def _seen(self, result: WriteResult) -> WriteResult:
+        self.observed.wrote(result)
+        return result
 
     def _write_once(
         self,
