@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -216,3 +219,32 @@ class _NoXCom:
 
     def xcom_push(self, *args: object, **kwargs: object) -> None:
         return None
+
+
+def test_a_killed_task_stops_its_command(tmp_path: Path) -> None:
+    from adapters.airflow.operators import LakecoreCommandOperator
+
+    task = LakecoreCommandOperator(
+        task_id="long", arguments=["generate", "--out", str(tmp_path), "--rows", "5000000"]
+    )
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            task.execute({})
+        except BaseException as exc:
+            failures.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    while task._child is None:  # started
+        time.sleep(0.1)
+    time.sleep(1)
+    started = time.monotonic()
+    task.on_kill()
+    worker.join(timeout=60)
+    assert not worker.is_alive()
+    assert time.monotonic() - started < 30
+    assert task._child.returncode == -signal.SIGTERM
+    (failure,) = failures
+    assert f"exited {-signal.SIGTERM}" in str(failure)

@@ -43,6 +43,7 @@ class LakecoreCommandOperator(BaseOperator):
     def __init__(self, *, arguments: Sequence[str], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.arguments = list(arguments)
+        self._child: subprocess.Popen[str] | None = None
 
     def execute(self, context: Any) -> None:
         command = [sys.executable, "-m", "entrypoints.cli", *self.arguments]
@@ -51,6 +52,7 @@ class LakecoreCommandOperator(BaseOperator):
         with subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
         ) as child:
+            self._child = child
             for line in child.stdout or ():
                 text = line.rstrip("\n")
                 self.log.info("%s", text)
@@ -63,6 +65,12 @@ class LakecoreCommandOperator(BaseOperator):
         if code == TRANSIENT:
             raise AirflowException(message)
         raise AirflowFailException(message)
+
+    def on_kill(self) -> None:
+        """A task stopped by Airflow (a timeout, marked failed) stops its command: SIGTERM,
+        which lakecore answers by finishing the write in flight (a stream, its batch)."""
+        if self._child is not None and self._child.poll() is None:
+            self._child.terminate()
 
 
 def run_token(dag_id: str, task_id: str, run_id: str) -> str:
