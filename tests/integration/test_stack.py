@@ -136,7 +136,9 @@ def test_a_job_is_submitted_to_the_stacks_emr_serverless(
     out = tmp_path / "emr"
     _lakecore(env, "package", "--project", str(REPO), "--out", str(out), "--extras", "aws")
     started = _lakecore(env, "submit", "--artifacts", str(out), "--no-wait", "register")
-    assert started.startswith("job run ")
+    uploaded, run = started.splitlines()
+    assert uploaded.startswith("artifacts in s3://lakecore-dev-artifacts/lakecore/")
+    assert run.startswith("job run ")
     names = AwsNames()
     emr = _client(env, "emr-serverless")
     (app,) = [
