@@ -136,9 +136,9 @@ def test_a_job_is_submitted_to_the_stacks_emr_serverless(
     out = tmp_path / "emr"
     _lakecore(env, "package", "--project", str(REPO), "--out", str(out), "--extras", "aws")
     started = _lakecore(env, "submit", "--artifacts", str(out), "--no-wait", "register")
-    uploaded, run = started.splitlines()
+    uploaded, started_run = started.splitlines()
     assert uploaded.startswith("artifacts in s3://lakecore-dev-artifacts/lakecore/")
-    assert run.startswith("job run ")
+    assert started_run.startswith("job run ")
     names = AwsNames()
     emr = _client(env, "emr-serverless")
     (app,) = [
@@ -147,6 +147,6 @@ def test_a_job_is_submitted_to_the_stacks_emr_serverless(
         if a["name"] == names.emr_application_name
     ]
     (run,) = emr.list_job_runs(applicationId=app["id"])["jobRuns"]
-    assert started.split()[2] == run["id"]
+    assert started_run.split()[2] == run["id"]
     scripts = _client(env, "s3").list_objects_v2(Bucket=names.artifacts_bucket, Prefix="lakecore/")
     assert any(o["Key"].endswith("/jobs/register.py") for o in scripts["Contents"])
