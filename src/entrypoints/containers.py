@@ -27,6 +27,7 @@ from entrypoints.settings import (
     GateExecutor,
     Settings,
     secret_variables,
+    switch,
     under_spark_submit,
 )
 from lakecore.catalog import Catalog
@@ -82,21 +83,30 @@ def aws_client(settings: Settings, service: str) -> Any:
 def report_store(settings: Settings, mask: Callable[[str], str]) -> ReportStore:
     """Quality reports under ``<lake>/gold/quality/``: in the bucket for a lake on S3, in the
     folder for a local one."""
-    root = urlsplit(settings.lake_root)
-    if root.scheme in S3_SCHEMES:
+    folder = local_lake(settings)
+    if folder is None:
         from adapters.files.s3 import S3ReportStore  # boto3: the aws extra
 
+        root = urlsplit(settings.lake_root)
         return S3ReportStore(aws_client(settings, "s3"), root.netloc, root.path, mask=mask)
-    return LocalReportStore(Path(root.path if root.scheme == "file" else settings.lake_root), mask)
+    return LocalReportStore(folder, mask)
+
+
+def local_lake(settings: Settings) -> Path | None:
+    """The lake's folder when it is on this machine (a path or ``file://``), else None."""
+    root = urlsplit(settings.lake_root)
+    if root.scheme in S3_SCHEMES:
+        return None
+    return Path(root.path if root.scheme == "file" else settings.lake_root)
 
 
 def lineage_sink(settings: Settings, pipeline: Pipeline, store: DeltaTableStore) -> LineageSink:
     """OpenLineage run events to ``LAKECORE_LINEAGE_URL`` (a URL or a file); by default to
     ``<lake>/_ops/lineage.jsonl`` for a local lake, none for a lake on S3; ``off``: none."""
     target = settings.lineage_url
-    root = urlsplit(settings.lake_root)
-    if target is None and root.scheme not in S3_SCHEMES:
-        folder = Path(root.path if root.scheme == "file" else settings.lake_root) / "_ops"
+    lake = local_lake(settings)
+    if target is None and lake is not None:
+        folder = lake / "_ops"
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError:  # the job says so itself, in one line, when it writes the lake
@@ -125,7 +135,7 @@ def snowflake_source(
     """Snowflake as a source, over ``window`` (days, both included) when given. The
     connector is an extra, imported only when Snowflake is configured."""
     if not settings.snowflake_database:
-        raise ConfigurationError("snowflake is not configured: set LAKECORE_SNOWFLAKE_DATABASE")
+        raise ConfigurationError(f"snowflake is not configured: set {switch('snowflake')}")
     try:
         from adapters.snowflake.source import SnowflakeConfig, SnowflakeSource, Window
     except ImportError as exc:
@@ -148,7 +158,7 @@ def snowflake_source(
 def salesforce_source(settings: Settings, secrets: SecretStore) -> Source:
     """Salesforce as a source; simple-salesforce is an extra, imported only when configured."""
     if not settings.salesforce_login_url:
-        raise ConfigurationError("salesforce is not configured: set LAKECORE_SALESFORCE_LOGIN_URL")
+        raise ConfigurationError(f"salesforce is not configured: set {switch('salesforce')}")
     try:
         from adapters.salesforce.source import SalesforceConfig, SalesforceSource
     except ImportError as exc:

@@ -19,7 +19,7 @@ from adapters.airflow.operators import LakecoreCommandOperator, LakecoreEmrJobOp
 from entrypoints.emr import job_template, uploaded
 from entrypoints.jobs import JOBS
 from entrypoints.pipelines import load_pipeline
-from entrypoints.settings import Settings
+from entrypoints.settings import Settings, configured_systems
 from lakecore.errors import ConfigurationError
 from lakecore.flows import Flow, Step, standard_flows
 
@@ -36,16 +36,6 @@ def dags(settings: Settings, flows: Sequence[Flow] | None = None) -> dict[str, D
     for flow in flows or standard_flows(pipeline):
         built[flow.name] = _dag(flow.for_systems(configured), settings, pipeline.name)
     return built
-
-
-def configured_systems(settings: Settings) -> frozenset[str]:
-    """The systems a deployment pulls from, by the setting that turns each on."""
-    switches = {
-        "salesforce": settings.salesforce_login_url,
-        "snowflake": settings.snowflake_database,
-        "kafka": settings.kafka_bootstrap_servers,
-    }
-    return frozenset(system for system, value in switches.items() if value)
 
 
 def _dag(flow: Flow, settings: Settings, pipeline: str) -> DAG:

@@ -12,19 +12,17 @@ from dataclasses import replace
 from entrypoints.containers import Container
 from entrypoints.daily import intake_line
 from entrypoints.runner import EXIT_OK, new_run, progress, running
+from entrypoints.settings import switch
 from lakecore.daily import next_batch
 from lakecore.errors import ConfigurationError
 from lakecore.extract import SourceIntake, pull
 
-#: The setting that turns each system on.
-SWITCHES = {
-    "salesforce": "LAKECORE_SALESFORCE_LOGIN_URL",
-    "snowflake": "LAKECORE_SNOWFLAKE_DATABASE",
-}
+#: The systems ``extract`` pulls from (``kafka`` is streamed, not extracted).
+SYSTEMS = ("salesforce", "snowflake")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("system", choices=sorted(SWITCHES), help="the system to pull from")
+    parser.add_argument("system", choices=SYSTEMS, help="the system to pull from")
     parser.add_argument(
         "--object",
         action="append",
@@ -39,7 +37,7 @@ def command(args: argparse.Namespace) -> int:
     pipeline = container.pipeline()
     source = container.sources().get(args.system)
     if source is None:
-        raise ConfigurationError(f"{args.system} is not configured: set {SWITCHES[args.system]}")
+        raise ConfigurationError(f"{args.system} is not configured: set {switch(args.system)}")
     datasets = [
         d
         for d in pipeline.landing

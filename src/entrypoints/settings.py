@@ -168,6 +168,24 @@ class Settings(BaseSettings):
         return value
 
 
+#: The setting that turns each system on: a system whose setting is unset is not pulled from.
+SWITCHES = {
+    "salesforce": "salesforce_login_url",
+    "snowflake": "snowflake_database",
+    "kafka": "kafka_bootstrap_servers",
+}
+
+
+def configured_systems(settings: Settings) -> frozenset[str]:
+    """The systems this deployment pulls from."""
+    return frozenset(system for system, name in SWITCHES.items() if getattr(settings, name))
+
+
+def switch(system: str) -> str:
+    """The environment variable that turns ``system`` on."""
+    return f"LAKECORE_{SWITCHES[system].upper()}"
+
+
 #: How to reach AWS and run Spark from this machine: a job run on EMR Serverless has its own.
 NOT_FOR_JOBS = frozenset(
     {"env", "jars_dir", "spark_master", "spark_ui", "secrets_dir", "gx_docs_dir", "log_format",

@@ -26,7 +26,7 @@ from adapters.files.landing import S3_SCHEMES
 from adapters.kafka.security import KAFKA_LOGIN, KafkaSecurity, kafka_security
 from entrypoints.containers import Container, aws_client
 from entrypoints.runner import EXIT_OK, new_run, progress, running
-from entrypoints.settings import Settings
+from entrypoints.settings import Settings, switch
 from lakecore.errors import ConfigurationError, SecretNotFound
 from lakecore.ports import RunContext, SecretStore
 from lakecore.stream import BatchOutcome, MicroBatch, Stream, check_position, stream_batch
@@ -139,7 +139,7 @@ def checkpoint_of(settings: Settings, stream: Stream) -> str:
 
 def _bootstrap(settings: Settings) -> str:
     if not settings.kafka_bootstrap_servers:
-        raise ConfigurationError("kafka is not configured: set LAKECORE_KAFKA_BOOTSTRAP_SERVERS")
+        raise ConfigurationError(f"kafka is not configured: set {switch('kafka')}")
     return settings.kafka_bootstrap_servers
 
 

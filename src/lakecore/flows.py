@@ -8,7 +8,7 @@ schedules and task names are written once. A definition is checked whole when it
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from lakecore.errors import ConfigurationError
 from lakecore.pipeline import Pipeline
@@ -107,14 +107,7 @@ class Flow:
             return tuple(u for a in dropped[name] for u in upstream(a))
 
         steps = tuple(
-            Step(
-                s.name,
-                s.job,
-                s.arguments,
-                tuple(dict.fromkeys(u for a in s.after for u in upstream(a))),
-                s.needs,
-                s.description,
-            )
+            replace(s, after=tuple(dict.fromkeys(u for a in s.after for u in upstream(a))))
             for s in self.steps
             if s.name not in dropped
         )
