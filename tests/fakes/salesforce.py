@@ -322,6 +322,9 @@ def _error(status: int, code: str, message: str) -> tuple[int, dict[str, str], b
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeSalesforce
     protocol_version = "HTTP/1.1"
+    # Headers and body go out as separate writes: with Nagle's algorithm on, each response
+    # would wait for the client's delayed ACK (~40 ms a call).
+    disable_nagle_algorithm = True
 
     def _any(self) -> None:
         parts = urlsplit(self.path)

@@ -1,13 +1,44 @@
-"""Bad input gets one clear line on stderr and the right exit code (no Spark needed)."""
+"""Bad input gets one clear line on stderr and the right exit code (no Spark needed).
+
+Most cases call the command line's ``main`` in this process (what ``python -m
+entrypoints.cli`` runs, less the interpreter's start); one case and the import probe run a
+real process.
+"""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from entrypoints import cli
+
+Lakecore = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def lakecore(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Lakecore:
+    """Run the command line in this process: ``lakecore(*args, cwd=..., **env)``."""
+
+    def run(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+        monkeypatch.chdir(cwd)
+        for name in [n for n in os.environ if n.startswith("LAKECORE_KAFKA_")]:
+            monkeypatch.delenv(name)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        capsys.readouterr()
+        try:
+            code = cli.main(list(args))
+        except SystemExit as exc:  # argparse refuses with exit 2
+            code = exc.code if isinstance(exc.code, int) else 1
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(list(args), code, out, err)
+
+    return run
 
 
 def _lakecore(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -56,19 +87,25 @@ def _lakecore(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
-    tmp_path: Path, args: tuple[str, ...], message: str
+    tmp_path: Path, lakecore: Lakecore, args: tuple[str, ...], message: str
 ) -> None:
-    result = _lakecore(*args, cwd=tmp_path)
+    result = lakecore(*args, cwd=tmp_path)
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "x").exists()  # nothing generated on a refused command
 
 
+def test_a_refused_command_in_its_own_process_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = _lakecore("run", "daily", "--landing", "no/such/folder", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == "lakecore: error: landing folder no/such/folder does not exist\n"
+
+
 def test_register_without_a_database_for_the_layer_is_refused_before_spark(
-    tmp_path: Path,
+    tmp_path: Path, lakecore: Lakecore
 ) -> None:
-    result = _lakecore(
+    result = lakecore(
         "register", "--db", "gold", cwd=tmp_path, LAKECORE_AWS_GLUE_DATABASES='["lake_silver"]'
     )
     assert result.returncode == 2
@@ -79,15 +116,17 @@ def test_register_without_a_database_for_the_layer_is_refused_before_spark(
 
 
 @pytest.mark.parametrize("root", ["hdfs://namenode/lake", "gs://bucket/lake", "s3:///lake"])
-def test_a_lake_root_neither_local_nor_s3_is_refused(tmp_path: Path, root: str) -> None:
-    result = _lakecore("show", "gold.fact_orders", cwd=tmp_path, LAKECORE_LAKE_ROOT=root)
+def test_a_lake_root_neither_local_nor_s3_is_refused(
+    tmp_path: Path, lakecore: Lakecore, root: str
+) -> None:
+    result = lakecore("show", "gold.fact_orders", cwd=tmp_path, LAKECORE_LAKE_ROOT=root)
     assert result.returncode == 2
     assert result.stderr.startswith("lakecore: error: invalid setting LAKECORE_LAKE_ROOT: ")
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_generate_writes_landing_files(tmp_path: Path) -> None:
-    result = _lakecore(
+def test_generate_writes_landing_files(tmp_path: Path, lakecore: Lakecore) -> None:
+    result = lakecore(
         "generate", "--out", "land", "--rows", "50", "--date", "2026-11-27", cwd=tmp_path
     )
     assert result.returncode == 0, result.stderr
@@ -98,9 +137,6 @@ def test_generate_writes_landing_files(tmp_path: Path) -> None:
 def test_the_command_line_loads_no_source_extra_it_is_not_asked_for() -> None:
     """``lakecore[spark]`` alone runs the CLI: the Salesforce, Snowflake and Kafka clients
     are extras, imported only when their source is configured."""
-    import subprocess
-    import sys
-
     probe = (
         "import sys, entrypoints.cli, entrypoints.containers;"
         "loaded = [m for m in ('snowflake.connector', 'simple_salesforce', 'tenacity', 'requests',"
