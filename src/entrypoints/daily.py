@@ -126,12 +126,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="MODULE:ATTRIBUTE",
         help="the lakecore.Pipeline to run (default: LAKECORE_PIPELINE, the orders lakehouse)",
     )
+    parser.add_argument(
+        "--master",
+        metavar="URL",
+        help="the Spark master to run on, e.g. spark://host:7077 for a standalone cluster "
+        "(default: LAKECORE_SPARK_MASTER, local[2])",
+    )
 
 
 def command(args: argparse.Namespace) -> int:
     container = Container()
-    if args.pipeline:
-        container.settings.override(Settings().model_copy(update={"pipeline": args.pipeline}))
+    given = {"pipeline": args.pipeline, "spark_master": args.master}
+    if changed := {name: value for name, value in given.items() if value}:
+        container.settings.override(Settings().model_copy(update=changed))
     with quality.printing_failures():
         report = run(container, args.landing, args.date, args.stages or tuple(Stage))
     print_report(report)
