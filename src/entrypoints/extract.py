@@ -54,7 +54,7 @@ def command(args: argparse.Namespace) -> int:
     with running(container, "extract", context) as started:
         store, engine = started.store(), started.engine()
         store.check_writable()
-        run = replace(context, batch=next_batch(pipeline, store=store))
+        run = replace(context, batch=next_batch(pipeline, store=store, engine=engine))
         for dataset in datasets:
             intake = pull(dataset, source, pipeline=pipeline, store=store, engine=engine,
                           run=run, progress=progress)  # fmt: skip

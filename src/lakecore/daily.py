@@ -23,7 +23,15 @@ from enum import StrEnum
 from typing import Generic
 
 from lakecore.extract import SourceIntake, pull
-from lakecore.gate import Gate, check, enforce, keep, needs_previous_rows, rows_at
+from lakecore.gate import (
+    Gate,
+    check,
+    each_table,
+    enforce,
+    keep,
+    needs_previous_rows,
+    rows_at,
+)
 from lakecore.pipeline import Pipeline
 from lakecore.ports import (
     Engine,
@@ -104,31 +112,32 @@ def run_daily(
     """
     gate.validate(pipeline.tables_by_id)  # a bad suite fails before any data is read
     sources = sources or {}
-    run = replace(run, batch=next_batch(pipeline, store=store))
+    run = replace(run, batch=next_batch(pipeline, store=store, engine=engine))
     progress("daily.started", pipeline=pipeline.name, batch=run.batch)
-    files: list[FileIntake] = []
-    pulled: list[SourceIntake] = []
-    bronze: list[WriteResult] = []
-    last = run.batch
     if Stage.LANDING not in stages:
         landing = None
     if Stage.PULL not in stages:
         sources = {}
+
+    files: list[FileIntake] = []
+    bronze: list[WriteResult] = []
+    if landing is not None:
+        files, bronze = ingest_all(pipeline, landing=landing, store=store, engine=engine, run=run,
+                                   progress=progress)  # fmt: skip
+    # Then what the systems changed, one pull after another (a client is not shared).
+    wrote = {w.table for w in bronze if w.version is not None}
+    pulled: list[SourceIntake] = []
+    last = run.batch
     for dataset in pipeline.landing:
-        first = run.batch
-        if landing is not None:
-            intake, written = ingest(dataset, pipeline=pipeline, landing=landing, store=store,
-                                     engine=engine, run=run, progress=progress)  # fmt: skip
-            files.append(intake)
-            bronze.append(written)
-            first += 0 if written.version is None else 1
         source = sources.get(dataset.source) if dataset.extraction else None
-        if source is not None:
-            got = pull(dataset, source, pipeline=pipeline, store=store, engine=engine,
-                       run=run, progress=progress, first_batch=first)  # fmt: skip
-            pulled.append(got)
-            bronze.extend(got.writes)
-            last = max(last, first + len(got.writes) - 1)
+        if source is None:
+            continue
+        first = run.batch + (1 if dataset.bronze.id in wrote else 0)
+        got = pull(dataset, source, pipeline=pipeline, store=store, engine=engine, run=run,
+                   progress=progress, first_batch=first)  # fmt: skip
+        pulled.append(got)
+        bronze.extend(got.writes)
+        last = max(last, first + len(got.writes) - 1)
     # Silver records the last batch it consumed: the highest any bronze commit took.
     run = replace(run, batch=last)
     silver: list[WriteResult] = []
@@ -151,12 +160,13 @@ def run_daily(
     return report
 
 
-def next_batch(pipeline: Pipeline, *, store: TableStore[F]) -> int:
+def next_batch(pipeline: Pipeline, *, store: TableStore[F], engine: Engine[F]) -> int:
     """One more than any batch the pipeline's tables record: a run never reuses a number,
     so a write can never be mistaken for one already applied."""
-    marks = [store.marker(t.id, pipeline.app("ingest")) for t in pipeline.bronze]
-    marks += [store.marker(t.id, pipeline.app("silver")) for t in pipeline.silver]
-    return 1 + max((m for m in marks if m is not None), default=0)
+    marks = [(t.id, pipeline.app("ingest")) for t in pipeline.bronze]
+    marks += [(t.id, pipeline.app("silver")) for t in pipeline.silver]
+    found = engine.each(lambda mark: store.marker(*mark), marks)
+    return 1 + max((m for m in found if m is not None), default=0)
 
 
 # --- landing -> bronze ----------------------------------------------------------------------
@@ -195,6 +205,24 @@ def ingest(
     result = store.append(table, raw, Marker(pipeline.app("ingest"), run.batch))
     progress("bronze.appended", table=str(table.id), files=len(new), rows=result.rows_written)
     return intake, result
+
+
+def ingest_all(
+    pipeline: Pipeline,
+    *,
+    landing: LandingSource[F],
+    store: TableStore[F],
+    engine: Engine[F],
+    run: RunContext,
+    progress: Progress,
+) -> tuple[list[FileIntake], list[WriteResult]]:
+    """Every dataset's new landing files, each into its own bronze table, side by side."""
+    done = engine.each(
+        lambda dataset: ingest(dataset, pipeline=pipeline, landing=landing, store=store,
+                               engine=engine, run=run, progress=progress),
+        pipeline.landing,
+    )  # fmt: skip
+    return [intake for intake, _ in done], [written for _, written in done]
 
 
 def ingested(
@@ -245,11 +273,11 @@ def publish_silver(
     A crash between the two is repaired by the next run, which replaces the same quarantine
     slice and merges again.
     """
-    batches = [
-        found
-        for table in pipeline.silver
-        if (found := pending(table, pipeline=pipeline, store=store, engine=engine, run=run))
-    ]
+    found = engine.each(
+        lambda table: pending(table, pipeline=pipeline, store=store, engine=engine, run=run),
+        pipeline.silver,
+    )
+    batches = [batch for batch in found if batch is not None]
     if not batches:
         progress("silver.up_to_date")
         return [], []
@@ -323,18 +351,18 @@ def audit_silver(
                                          engine=engine, version=versions[table.id])  # fmt: skip
         elif versions[table.id] is not None:
             frames[table.id] = store.read(table, versions[table.id])
-    reports = []
-    for table in judged:
+
+    def judge_one(table: TableSpec) -> QualityReport | None:
         if table.id not in frames:
             progress("quality.skipped", table=str(table.id), reason="no data yet")
-            continue
+            return None
         previous = None
         if needs_previous_rows(gate, table.id):
             previous = rows_at(table, versions[table.id], store=store, engine=engine)
-        reports.append(
-            check(table, frames[table.id], gate=gate, run=run, references=frames,
-                  version=versions[table.id], previous_rows=previous, progress=progress)
-        )  # fmt: skip
+        return check(table, frames[table.id], gate=gate, run=run, references=frames,
+                     version=versions[table.id], previous_rows=previous, progress=progress)  # fmt: skip
+
+    reports = each_table(judge_one, judged, gate=gate, engine=engine)
     reports.append(_quarantine_share(batches, pipeline=pipeline, gate=gate, run=run,
                                      progress=progress))  # fmt: skip
     enforce(reports)
@@ -448,12 +476,12 @@ def refresh_gold(
     inputs = {t.id: store.read(t, versions[t.id]) for t in gold.inputs}
     built = gold.build(inputs, engine, run)
     try:
-        reports = [
-            _check_candidate(table, built.tables, store=store, engine=engine, gate=gate, run=run,
-                             progress=progress)
-            for table in gold.outputs
-            if table.id in gate.suites
-        ]  # fmt: skip
+        reports = each_table(
+            lambda table: _check_candidate(table, built.tables, store=store, engine=engine,
+                                           gate=gate, run=run, progress=progress),
+            [table for table in gold.outputs if table.id in gate.suites],
+            gate=gate, engine=engine,
+        )  # fmt: skip
         enforce(reports)
         writes = []
         if built.rejected is not None:
@@ -464,10 +492,13 @@ def refresh_gold(
                 )
             )
             progress("gold.quarantined", rows=writes[-1].rows_written)
-        for table in behind:
+
+        def write(table: TableSpec) -> WriteResult:
             written = store.overwrite(table, built.tables[table.id], Marker(app, stamp))
             progress("gold.written", table=str(table.id), rows=written.rows_written)
-            writes.append(written)
+            return written
+
+        writes.extend(engine.each(write, behind))
     finally:
         if built.rejected is not None:
             engine.release(built.rejected)

@@ -7,7 +7,7 @@ carrying the failing reports; warnings are reported and let the run go on.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Generic
@@ -100,6 +100,21 @@ def check_stored(
     references = {ref: store.read(tables[ref]) for ref in gate.suites[table.id].references}
     return check(table, store.read(table, version), gate=gate, run=run, references=references,
                  version=version, previous_rows=previous, progress=progress)  # fmt: skip
+
+
+def each_table(
+    judge_one: Callable[[TableSpec], QualityReport | None],
+    tables: Sequence[TableSpec],
+    *,
+    gate: Gate[F],
+    engine: Engine[F],
+) -> list[QualityReport]:
+    """Judge ``tables``, side by side when the executor allows it; reports in their order."""
+    if gate.executor.concurrent:
+        found = engine.each(judge_one, tables)
+    else:
+        found = [judge_one(table) for table in tables]
+    return [report for report in found if report is not None]
 
 
 def keep(report: QualityReport, *, gate: Gate[F], progress: Progress) -> QualityReport:

@@ -7,7 +7,7 @@ inheriting from them; mypy checks the fit.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Generic, Protocol, TypeVar
@@ -21,6 +21,8 @@ from lakecore.schema import TableId, TableSpec
 from lakecore.watermark import Watermark
 
 F = TypeVar("F")
+T = TypeVar("T")
+R = TypeVar("R")
 F_co = TypeVar("F_co", covariant=True)
 F_contra = TypeVar("F_contra", contravariant=True)
 
@@ -354,6 +356,12 @@ class Engine(Protocol[F]):
         """``frame`` will not be used again: free whatever the engine kept for it."""
         ...
 
+    def each(self, work: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        """``work`` done for every item, results in the items' order: side by side where the
+        engine runs several jobs at once, so each item's work must write only its own tables.
+        A failure is raised once every item's work has ended (the first, in item order)."""
+        ...
+
 
 class StateStore(Protocol):
     """Watermarks, committed so they never move backwards."""
@@ -371,6 +379,8 @@ class QualityGate(Protocol[F_contra]):
     """
 
     name: str
+    #: whether ``measure`` may run from several threads at once (tables judged side by side)
+    concurrent: bool
 
     def measure(
         self,

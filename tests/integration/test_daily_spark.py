@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 from pyspark.sql import SparkSession
 
 from adapters.delta.store import DeltaTableStore
+from adapters.spark.engine import SparkEngine
 from lakecore.ports import RunContext
 from pipelines import orders as lh
 from pipelines.orders.generate import GenerateOptions, generate
@@ -70,3 +72,30 @@ def test_a_second_run_leaves_every_table_unchanged(
     assert after == before
     facts = _rows(lake, lh.FACT_ORDERS)
     assert len({f["order_id"] for f in facts}) == len(facts)
+
+
+def test_independent_work_runs_side_by_side_and_a_failure_waits_for_the_rest(
+    spark: SparkSession,
+) -> None:
+    engine = SparkEngine(spark, side_by_side=3)
+    together = threading.Barrier(3, timeout=60)  # broken unless all three run at once
+
+    def count(n: int) -> int:
+        together.wait()
+        return spark.range(n).count()
+
+    assert engine.each(count, [3, 1, 2]) == [3, 1, 2]
+    ended: list[int] = []
+
+    def second_fails(n: int) -> int:
+        if n == 1:
+            raise ValueError("the second failed")
+        spark.range(1000).count()
+        ended.append(n)
+        return n
+
+    with pytest.raises(ValueError, match="the second failed"):
+        engine.each(second_fails, [0, 1, 2])
+    assert sorted(ended) == [0, 2]
+    # The threads' scheduler pools are theirs: this thread's jobs are in none.
+    assert spark.sparkContext.getLocalProperty("spark.scheduler.pool") is None

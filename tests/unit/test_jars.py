@@ -37,4 +37,9 @@ def test_spark_resolves_what_make_jars_fetches() -> None:
 def test_without_a_jars_folder_spark_fetches_the_packages(tmp_path: Path) -> None:
     assert jar_settings(None) == {"spark.jars.packages": ",".join(JVM_PACKAGES)}
     (tmp_path / "delta.jar").write_bytes(b"")
-    assert jar_settings(tmp_path)["spark.jars"] == str((tmp_path / "delta.jar").resolve())
+    jar = str((tmp_path / "delta.jar").resolve())
+    # A local session's executor is in the driver's JVM: the classpath is enough, no copy.
+    assert jar_settings(tmp_path, "local[2]") == {"spark.driver.extraClassPath": jar}
+    # A cluster's executors fetch the jars from the driver.
+    cluster = jar_settings(tmp_path, "spark://127.0.0.1:7077")
+    assert cluster == {"spark.driver.extraClassPath": jar, "spark.jars": jar}

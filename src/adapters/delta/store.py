@@ -86,9 +86,10 @@ class DeltaTableStore:
         self._root = absolute_location(lake_root)
         self._locations = {t: absolute_location(p) for t, p in (locations or {}).items()}
         self._ready: dict[TableId, DeltaTable] = {}
-        # (table, app) -> (table version, marker version) of this store's own last marked
-        # commit: while the table is still at that version, its marker needs no log replay.
-        self._marked_at: dict[tuple[TableId, str], tuple[int, int]] = {}
+        # (table, app) -> (table version, marker at that version), from this store's own
+        # marked commits and from markers it read: while the table is still at that version,
+        # its marker needs no log replay.
+        self._markers: dict[tuple[TableId, str], tuple[int, int | None]] = {}
         self._filled: set[TableId] = set()
 
     def location(self, table: TableId) -> str:
@@ -120,12 +121,15 @@ class DeltaTableStore:
     def marker(self, table: TableId, app: str) -> int | None:
         with translated(table):
             snapshot = self._snapshot(table)
-            own = self._marked_at.get((table, app))
-            if own is not None and own[0] == int(snapshot.version()):
-                return own[1]
+            at = int(snapshot.version())
+            known = self._markers.get((table, app))
+            if known is not None and known[0] == at:
+                return known[1]
             # The log's transactions: a replay of its state, the costly part (~0.5 s).
             found = snapshot.transactions().get(app)
-            return int(found.get()) if found.isDefined() else None
+            value = int(found.get()) if found.isDefined() else None
+            self._markers[(table, app)] = (at, value)
+            return value
 
     def marker_state(self, table: TableId, app: str) -> str | None:
         """Read from the ``userMetadata`` of the commit that recorded the marker: the newest
@@ -199,15 +203,17 @@ class DeltaTableStore:
             return WriteResult(table.id, None, skipped=True)
         batch = dedupe(_aligned(table, frame), spec)
         with translated(table.id):
-            target = self._ensure(table)
-            if table.id not in self._filled and _is_empty(target):
+            if self._is_new(table.id) or (
+                table.id not in self._filled and _is_empty(self._ensure(table))
+            ):
                 # The batch already holds one row per key: into an empty table, MERGE is
                 # an append, and an append does not join or materialize the source.
-                _writer(batch, "append", marker).save(self.location(table.id))
+                self._save(table, _writer(batch, "append", marker))
                 return self._result(table.id, marker, inserted_by_append=True)
             # Once seen holding rows, a table is not asked again: the answer only ever picks
             # the faster of two correct writes, and asking replays the log (~0.5 s).
             self._filled.add(table.id)
+            target = self._ensure(table)
             merge = target.alias("t").merge(batch.alias("s"), match_condition(spec))
             if spec.version:
                 merge = merge.whenMatchedUpdateAll(condition=newer_condition(spec))
@@ -258,9 +264,24 @@ class DeltaTableStore:
         if table.evolves:
             options = {**(options or {}), "mergeSchema": "true"}
         with translated(table.id):
-            self._ensure(table)
-            _writer(aligned, mode, marker).options(**(options or {})).save(self.location(table.id))
+            writer = _writer(aligned, mode, marker).options(**(options or {}))
+            if "replaceWhere" in (options or {}) or not self._is_new(table.id):
+                self._ensure(table)
+            self._save(table, writer)
         return self._result(table.id, marker)
+
+    def _is_new(self, table: TableId) -> bool:
+        """No commit yet: the first write creates the table (one commit, not two)."""
+        return table not in self._ready and self.version(table) is None
+
+    def _save(self, table: TableSpec, writer: Any) -> None:
+        """Write to the table's location; a table the write creates gets its partitioning."""
+        location = self.location(table.id)
+        if table.id in self._ready:
+            writer.save(location)
+            return
+        writer.partitionBy(*table.partition_by).save(location)
+        self._ready[table.id] = DeltaTable.forPath(self._spark, location)
 
     def _applied(self, table: TableId, marker: Marker | None) -> bool:
         """Asked first so the result can say so; Delta itself skips an applied marker too."""
@@ -320,7 +341,7 @@ class DeltaTableStore:
         # The table handle from ``_ensure``: its history reads the log as it is now.
         last = self._ready[table].history(1).collect()[0]
         if marker is not None and _marker_of(last["userMetadata"]) == marker:
-            self._marked_at[(table, marker.app)] = (int(last["version"]), marker.version)
+            self._markers[(table, marker.app)] = (int(last["version"]), marker.version)
         metrics = {
             k: int(v) for k, v in (last["operationMetrics"] or {}).items() if k in _WRITE_METRICS
         }

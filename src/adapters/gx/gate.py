@@ -83,6 +83,8 @@ class GreatExpectationsGate:
     """
 
     name = "gx"
+    #: one GX context, whose data sources and stores each measurement changes
+    concurrent = False
 
     def __init__(self, docs_dir: Path | None = None) -> None:
         self.docs_dir = docs_dir

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from lakecore.conform import ConformSpec, conform_record, quarantine_record
 from lakecore.merge import MergeSpec, dedupe, key_of
@@ -22,6 +22,8 @@ from lakecore.relational import (
 from lakecore.schema import TableSpec, is_lineage
 
 Rows = list[dict[str, Any]]
+T = TypeVar("T")
+R = TypeVar("R")
 
 MISSING_FX_RATE = "missing_fx_rate"
 
@@ -138,6 +140,10 @@ class InMemoryEngine:
 
     def release(self, frame: Rows) -> None:
         """Nothing is cached in memory."""
+
+    def each(self, work: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        """One after another, in order: a crash lands at the same write on every run."""
+        return [work(item) for item in items]
 
 
 def raw_record_fields(raw: Mapping[str, Any]) -> tuple[str, ...]:

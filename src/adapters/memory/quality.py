@@ -16,6 +16,7 @@ class InMemoryGate:
     """Measures lists of rows by the core's reference semantics."""
 
     name = "memory"
+    concurrent = True
 
     def measure(
         self,

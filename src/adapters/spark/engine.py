@@ -7,8 +7,9 @@ currency conversion); the differential tests hold them to it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from functools import reduce
-from typing import Any
+from typing import Any, TypeVar
 
 from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, SparkSession, Window
@@ -33,17 +34,24 @@ _MALFORMED = "_malformed"
 _CLEAN = "_clean__"
 _TYPED = "_typed__"
 
+Item = TypeVar("Item")
+Out = TypeVar("Out")
+
 
 class SparkEngine:
     """Builds lazy plans; only ``distinct``, ``count`` and ``count_by`` run Spark jobs.
 
     ``conform`` and ``convert`` keep their intermediate result cached so the valid and the
-    rejected rows come from one computation; ``release`` frees it.
+    rejected rows come from one computation; ``release`` frees it. ``each`` runs up to
+    ``side_by_side`` pieces of work at once, from threads, each in its own pool of Spark's
+    FAIR scheduler: a small table's work is mostly fixed cost (planning, Delta's log, a
+    commit), which others' jobs fill.
     """
 
-    def __init__(self, spark: SparkSession) -> None:
+    def __init__(self, spark: SparkSession, side_by_side: int = 4) -> None:
         self._spark = spark
         self._cached: dict[int, DataFrame] = {}
+        self._side_by_side = side_by_side
 
     def from_records(
         self, records: Sequence[Mapping[str, str | None]], columns: Sequence[str]
@@ -205,6 +213,24 @@ class SparkEngine:
         cached = self._cached.pop(id(frame), None)
         if cached is not None:
             cached.unpersist()
+
+    def each(self, work: Callable[[Item], Out], items: Sequence[Item]) -> list[Out]:
+        if len(items) < 2 or self._side_by_side < 2:
+            return [work(item) for item in items]
+        context = self._spark.sparkContext
+
+        def pooled(n: int, item: Item) -> Out:
+            context.setLocalProperty("spark.scheduler.pool", f"lakecore-{n}")
+            try:
+                return work(item)
+            finally:
+                context.setLocalProperty("spark.scheduler.pool", None)  # type: ignore[arg-type]
+
+        width = min(len(items), self._side_by_side)
+        with ThreadPoolExecutor(width, thread_name_prefix="lakecore") as threads:
+            done = [threads.submit(pooled, n % width, item) for n, item in enumerate(items)]
+            wait(done)
+        return [future.result() for future in done]
 
     def _keep(self, cached: DataFrame, conformed: Conformed[DataFrame]) -> Conformed[DataFrame]:
         # Released through the rejected frame, which the use cases write last.

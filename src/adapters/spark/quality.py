@@ -23,6 +23,7 @@ from lakecore.schema import TableId
 
 class SparkGate:
     name = "native"
+    concurrent = True
 
     def measure(
         self,

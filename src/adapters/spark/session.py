@@ -23,6 +23,8 @@ BASE_CONF: Mapping[str, str] = {
     # Cached frames (a conform pass, read by two or three writes, then released) are built
     # uncompressed: 1.6 s against 2.4 s for a micro-batch of 100,000 order events.
     "spark.sql.inMemoryColumnarStorage.compressed": "false",
+    # Independent tables' work runs from threads (``SparkEngine.each``), a pool each.
+    "spark.scheduler.mode": "FAIR",
 }
 
 #: The JVM packages a local session needs, as Maven coordinates. Without a jars folder,
@@ -72,21 +74,30 @@ def local_jars(jars_dir: Path) -> list[str]:
     return [str(j.resolve()) for j in jars]
 
 
-def jar_settings(jars_dir: Path | None) -> dict[str, str]:
+def jar_settings(jars_dir: Path | None, master: str = "local[2]") -> dict[str, str]:
     """Where the JVM jars come from: a folder (offline, pinned), or Maven Central through
     Spark's own resolver into the user's Ivy cache, whatever folder the user stands in.
-    A folder with lakecore's log store jar (``make jars`` builds it) gets it for S3."""
+    A folder with lakecore's log store jar (``make jars`` builds it) gets it for S3.
+
+    The folder's jars go on the driver's classpath (so the Python API reaches Delta's
+    classes); a local master's executors live in the driver's JVM, other masters' executors
+    fetch them from the driver (``spark.jars``: a copy per session, 280 MB with the AWS SDK,
+    left behind in the temporary folder by a killed process, so not for local sessions).
+    """
     if jars_dir is None:
         return {"spark.jars.packages": ",".join(JVM_PACKAGES)}
     jars = local_jars(jars_dir)
-    conf = {
-        "spark.jars": ",".join(jars),
-        # The driver's own classpath too, so the Python API (DeltaTable) reaches the classes.
-        "spark.driver.extraClassPath": ":".join(jars),
-    }
+    conf = {"spark.driver.extraClassPath": ":".join(jars)}
+    if not is_local(master):
+        conf["spark.jars"] = ",".join(jars)
     if any(Path(jar).name == LOG_STORE_JAR for jar in jars):
         conf |= log_store_settings()
     return conf
+
+
+def is_local(master: str) -> bool:
+    """``local``, ``local[4]``, ``local[*]``, ``local[2,3]``: driver and executor in one JVM."""
+    return master == "local" or master.startswith("local[")
 
 
 def log_store_settings() -> dict[str, str]:
@@ -129,7 +140,7 @@ def local_session(
     conf = {
         **BASE_CONF,
         **LOCAL_CONF,
-        **jar_settings(jars_dir),
+        **jar_settings(jars_dir, master),
         "spark.sql.shuffle.partitions": str(shuffle_partitions),
         "spark.ui.enabled": str(ui).lower(),
         "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}",
