@@ -238,7 +238,7 @@ class Container(containers.DeclarativeContainer):
     # Where tables are registered for Athena: Glue.
     catalog = providers.Singleton(glue_catalog, settings)
 
-    engine = providers.Singleton(SparkEngine, spark)
+    engine = providers.Singleton(SparkEngine, spark, settings.provided.spark_side_by_side)
     # What a run reads, writes and judges, for its lineage events.
     observed = providers.Singleton(Observed)
     store = providers.Singleton(

@@ -104,6 +104,8 @@ class Settings(BaseSettings):
     jars_dir: Path | None = None
     spark_master: str = "local[2]"
     spark_shuffle_partitions: int = Field(default=8, ge=1)
+    #: how many independent tables a job works on at once (1: one after another)
+    spark_side_by_side: int = Field(default=4, ge=1)
     spark_ui: bool = False
     log_format: str = Field(default="auto", pattern="^(auto|json|console)$")
     log_level: str = "INFO"

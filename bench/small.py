@@ -1,0 +1,114 @@
+"""Benchmark: a small day, cold. ``lakecore run daily`` as a user runs it (a new process, its
+own Spark session) on 8,000 generated records into an empty lake, with independent tables
+worked on side by side (the default) and one after another (``LAKECORE_SPARK_SIDE_BY_SIDE=1``),
+alternating. The result replaces the ``small`` section of ``docs/BENCHMARKS.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from bench.report import replace_section
+from pipelines.orders.generate import GenerateOptions, generate
+
+DAY = date(2026, 11, 27)
+TARGET_SECONDS = 30.0
+LAKECORE = Path(sys.executable).with_name("lakecore")
+MODES = {"side by side (default, 4)": "4", "one after another": "1"}
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    seconds: float
+    #: from the command's start to its first progress event (interpreter, JVM, session)
+    start_up: float
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench.small", description=__doc__)
+    parser.add_argument("--rows", type=int, default=8_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--workdir", type=Path, default=Path("build/bench-small"))
+    parser.add_argument("--report", type=Path, default=Path("docs/BENCHMARKS.md"))
+    args = parser.parse_args(argv)
+
+    shutil.rmtree(args.workdir, ignore_errors=True)
+    landing = args.workdir / "landing"
+    generate(GenerateOptions(landing, args.rows, seed=7, dirty=0.02, business_date=DAY))
+    runs: dict[str, list[Run]] = {mode: [] for mode in MODES}
+    for n in range(args.repeats):
+        for mode, width in MODES.items():
+            lake = args.workdir / f"lake-{n}-{width}"
+            runs[mode].append(cold_run(landing, lake, width))
+            print(f"{mode}: {runs[mode][-1].seconds:.1f} s", flush=True)
+    replace_section(args.report, "small", render(runs, args.rows, args.repeats))
+    print(f"wrote {args.report}")
+    return 0
+
+
+def cold_run(landing: Path, lake: Path, width: str) -> Run:
+    env = {
+        **os.environ,
+        "LAKECORE_LAKE_ROOT": str(lake),
+        "LAKECORE_LOG_FORMAT": "json",
+        "LAKECORE_QUARANTINE_THRESHOLD": "1.0",
+        "LAKECORE_SPARK_SIDE_BY_SIDE": width,
+        "LAKECORE_LINEAGE_URL": "off",
+    }
+    command = [str(LAKECORE), "run", "daily", "--landing", str(landing), "--date", str(DAY)]
+    started = time.time()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    seconds = time.time() - started
+    if done.returncode != 0:
+        raise SystemExit(f"lakecore run daily failed ({done.returncode}): {done.stderr[-2000:]}")
+    first = next(_at(line) for line in done.stderr.splitlines() if '"daily.started"' in line)
+    return Run(seconds, first - started)
+
+
+def _at(line: str) -> float:
+    stamp = json.loads(line)["timestamp"].replace("Z", "+00:00")
+    return datetime.fromisoformat(stamp).timestamp()
+
+
+def render(runs: dict[str, list[Run]], rows: int, repeats: int) -> str:
+    median = {mode: statistics.median(r.seconds for r in found) for mode, found in runs.items()}
+    start_up = statistics.median(r.start_up for found in runs.values() for r in found)
+    default, serial = (median[mode] for mode in MODES)
+    lines = [
+        "## A small day, cold: `lakecore run daily` on 8,000 records",
+        "",
+        f"`python -m bench.small` (in `make bench`; {date.today()}, {platform.machine()}, "
+        f"{os.cpu_count()} cores, local[2]): {rows:,} generated records (5 landing files, "
+        f"13 tables written), each run a new process into an empty lake, {repeats} runs of "
+        "each, alternating. Seconds are wall time, start-up included.",
+        "",
+        "| tables | runs (s) | median (s) |",
+        "|---|---|---|",
+    ]
+    for mode, found in runs.items():
+        seconds = " / ".join(f"{r.seconds:.1f}" for r in found)
+        lines.append(f"| {mode} | {seconds} | {median[mode]:.1f} |")
+    verdict = "meets" if default <= TARGET_SECONDS else "misses"
+    lines += [
+        "",
+        f"**{default:.1f} s** with the default ({verdict} the target of ≤ "
+        f"{TARGET_SECONDS:.0f} s); side by side / one after another = "
+        f"{default / serial:.2f}x. Start-up (interpreter, JVM, Spark session, to the run's "
+        f"first event): {start_up:.1f} s.",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
