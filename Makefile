@@ -102,9 +102,10 @@ test: lint types imports unit integration examples example-fresh infra security 
 
 BENCH_ROWS ?= 1000000
 GATE_ROWS ?= 10000000
-bench: setup ## benchmarks (~1 h): daily pipeline, a small day cold, gate executors, sources, the stream -> docs/BENCHMARKS.md
+bench: setup ## benchmarks (~1 h): daily pipeline, a small day cold, history 1x/16x, gate executors, sources, the stream -> docs/BENCHMARKS.md
 	$(BIN)/python -m bench.daily --rows $(BENCH_ROWS)
 	$(BIN)/python -m bench.small
+	$(BIN)/python -m bench.history
 	$(BIN)/python -m bench.gate --rows $(GATE_ROWS)
 	$(BIN)/python -m bench.sources
 	$(BIN)/python -m bench.stream

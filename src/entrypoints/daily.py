@@ -24,6 +24,8 @@ def run(
     landing: str | Path | None,
     proc_date: date | None = None,
     stages: Collection[Stage] = tuple(Stage),
+    *,
+    rebuild_gold: bool = False,
 ) -> DailyReport:
     """Start the container, run one day (or the ``stages`` named), shut down."""
     landing = landing if landing is not None else container.settings().landing
@@ -35,7 +37,7 @@ def run(
     container.pipeline()  # a definition that does not hold fails here, before Spark starts
     context = new_run(proc_date)
     with running(container, "daily", context) as started:
-        return execute(started, folder, context, stages)
+        return execute(started, folder, context, stages, rebuild_gold=rebuild_gold)
 
 
 def landing_folder(settings: Settings, landing: str | Path) -> Path | LandingFolder:
@@ -56,6 +58,8 @@ def execute(
     landing: Path | LandingFolder | None,
     context: RunContext,
     stages: Collection[Stage] = tuple(Stage),
+    *,
+    rebuild_gold: bool = False,
 ) -> DailyReport:
     """Run one day on an already started container (without ``landing``: no landing files)."""
     if isinstance(landing, Path) and not landing.is_dir():
@@ -72,6 +76,7 @@ def execute(
         progress=progress,
         sources=container.sources() if Stage.PULL in stages else {},
         stages=stages,
+        rebuild_gold=rebuild_gold,
     )
 
 
@@ -127,6 +132,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the lakecore.Pipeline to run (default: LAKECORE_PIPELINE, the orders lakehouse)",
     )
     parser.add_argument(
+        "--rebuild-gold",
+        action="store_true",
+        help="rebuild gold from all of silver, not from silver's changes (when it moved)",
+    )
+    parser.add_argument(
         "--master",
         metavar="URL",
         help="the Spark master to run on, e.g. spark://host:7077 for a standalone cluster "
@@ -140,7 +150,8 @@ def command(args: argparse.Namespace) -> int:
     if changed := {name: value for name, value in given.items() if value}:
         container.settings.override(Settings().model_copy(update=changed))
     with quality.printing_failures():
-        report = run(container, args.landing, args.date, args.stages or tuple(Stage))
+        report = run(container, args.landing, args.date, args.stages or tuple(Stage),
+                     rebuild_gold=args.rebuild_gold)  # fmt: skip
     print_report(report)
     return EXIT_OK
 

@@ -17,11 +17,13 @@ held-back rows wait, in bronze, for the next run.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Generic
 
+from lakecore.errors import ConfigurationError
 from lakecore.extract import SourceIntake, pull
 from lakecore.gate import (
     Gate,
@@ -32,8 +34,9 @@ from lakecore.gate import (
     needs_previous_rows,
     rows_at,
 )
-from lakecore.pipeline import Pipeline
+from lakecore.pipeline import Changed, GoldOutput, GoldUpdate, IncrementalGold, Pipeline
 from lakecore.ports import (
+    SAME_ROWS,
     Engine,
     F,
     LandingDataset,
@@ -48,6 +51,7 @@ from lakecore.ports import (
     WriteResult,
 )
 from lakecore.quality import GateContext, QualityReport, quarantine_share
+from lakecore.relational import JoinKind
 from lakecore.schema import TableId, TableSpec
 
 
@@ -61,7 +65,7 @@ class Stage(StrEnum):
     LANDING = "landing"
     #: bronze's unconsumed rows, judged, into silver
     SILVER = "silver"
-    #: gold rebuilt from silver's new versions, judged
+    #: gold updated from silver's changes (or rebuilt), judged
     GOLD = "gold"
 
 
@@ -101,10 +105,12 @@ def run_daily(
     progress: Progress,
     sources: Mapping[str, Source] | None = None,
     stages: Collection[Stage] = tuple(Stage),
+    rebuild_gold: bool = False,
 ) -> DailyReport:
     """Bring the pipeline up to date: ingest new landing files and pull what changed in the
     systems ``sources`` reach (by the datasets' ``source`` name), publish what silver has not
-    consumed, rebuild gold if its inputs moved. Say what each step did. Without ``landing``
+    consumed, update gold if its inputs moved (from their changes; from all of silver with
+    ``rebuild_gold``, or when changes cannot be told). Say what each step did. Without ``landing``
     (a backfill), no landing files are looked at; only the ``stages`` named are run.
 
     Raises ``QualityGateFailed`` when a silver batch or a gold candidate fails a critical
@@ -149,9 +155,8 @@ def run_daily(
             pipeline, store=store, engine=engine, gate=gate, run=run, progress=progress
         )
     if Stage.GOLD in stages:
-        gold, gold_checked = refresh_gold(
-            pipeline, store=store, engine=engine, gate=gate, run=run, progress=progress
-        )
+        gold, gold_checked = refresh_gold(pipeline, store=store, engine=engine, gate=gate,
+                                          run=run, progress=progress, rebuild=rebuild_gold)  # fmt: skip
     report = DailyReport(
         run, (*bronze, *silver, *gold), (*checked, *gold_checked), tuple(files), tuple(pulled)
     )
@@ -455,10 +460,16 @@ def refresh_gold(
     gate: Gate[F],
     run: RunContext,
     progress: Progress,
+    rebuild: bool = False,
 ) -> tuple[list[WriteResult], list[QualityReport]]:
-    """Rebuild gold from silver when silver moved since gold was built; judge the candidates
+    """Bring gold up to date when silver moved since gold was built; judge the candidates
     and commit them, each with the silver versions it came from. Nothing is written to gold
-    when a candidate fails a critical rule."""
+    when a candidate fails a critical rule.
+
+    A transform that can (``IncrementalGold``) updates gold from silver's changes since the
+    versions gold records; gold is rebuilt from all of silver when it cannot, when those
+    changes cannot be told (a restore, a change feed not kept), or with ``rebuild``.
+    """
     gold = pipeline.gold
     if gold is None:
         return [], []
@@ -473,19 +484,102 @@ def refresh_gold(
     if not behind:
         progress("gold.up_to_date")
         return [], []
+    current = {t: v for t, v in versions.items() if v is not None}
+    marker = Marker(app, stamp, json.dumps({"built_from": {str(t): v for t, v in current.items()}}))
     inputs = {t.id: store.read(t, versions[t.id]) for t in gold.inputs}
-    built = gold.build(inputs, engine, run)
+    update = None
+    if not rebuild and isinstance(gold, IncrementalGold):
+        update = _update(gold, pipeline, inputs, current, store=store, engine=engine, run=run,
+                         progress=progress)  # fmt: skip
+    if update is None:
+        progress("gold.rebuilding", tables=[str(t.id) for t in behind])
+        return _rebuild(gold.build(inputs, engine, run), pipeline, behind, marker, store=store,
+                        engine=engine, gate=gate, run=run, progress=progress)  # fmt: skip
+    return _apply(update, pipeline, behind, marker, store=store, engine=engine, gate=gate,
+                  run=run, progress=progress)  # fmt: skip
+
+
+def built_from(versions: Mapping[TableId, int | None]) -> int:
+    """One number that grows whenever any input gains a version (versions only grow)."""
+    return sum(v + 1 for v in versions.values() if v is not None)
+
+
+def _update(
+    gold: IncrementalGold,
+    pipeline: Pipeline,
+    inputs: Mapping[TableId, F],
+    versions: Mapping[TableId, int],
+    *,
+    store: TableStore[F],
+    engine: Engine[F],
+    run: RunContext,
+    progress: Progress,
+) -> GoldUpdate[F] | None:
+    """Gold's update from silver's changes since every output was last built, or None when
+    they cannot be told."""
+    since = _since(pipeline, store=store)
+    if since is None:
+        return None
+    changes: dict[TableId, F] = {}
+    for table in gold.inputs:
+        after = since.get(table.id)
+        found = None if after is None else store.changes(table, after, versions[table.id])
+        if found is None:
+            progress("gold.changes_unknown", table=str(table.id), since=after)
+            return None
+        changes[table.id] = engine.dedupe(found, pipeline.merges[table.id])
+    progress("gold.updating", since={str(t): v for t, v in since.items()})
+    return gold.update(changes, inputs, engine, run)
+
+
+def _since(pipeline: Pipeline, *, store: TableStore[F]) -> dict[TableId, int] | None:
+    """The input versions every gold table was last built from (the oldest per input), as
+    its last commit that changed rows records them; None when one was changed otherwise
+    (a restore) or records none (never built, or by an older lakecore)."""
+    app = pipeline.app("gold")
+    oldest: dict[TableId, int] = {}
+    for table in pipeline.gold_tables:
+        if not store.exists(table.id):
+            return None
+        changed = (c for c in store.history(table.id, _HISTORY) if c.operation not in SAME_ROWS)
+        last = next(changed, None)
+        if last is None or last.marker is None or last.marker.app != app:
+            return None
+        try:
+            built = json.loads(last.marker.state or "")["built_from"]
+            versions = {TableId.parse(name): int(v) for name, v in built.items()}
+        except (ValueError, KeyError, TypeError, AttributeError, ConfigurationError):
+            return None
+        for table_id, version in versions.items():
+            oldest[table_id] = min(version, oldest.get(table_id, version))
+    return oldest
+
+
+#: How many of a gold table's newest commits are looked at for the last one that changed rows.
+_HISTORY = 20
+
+
+def _rebuild(
+    built: GoldOutput[F],
+    pipeline: Pipeline,
+    behind: Sequence[TableSpec],
+    marker: Marker,
+    *,
+    store: TableStore[F],
+    engine: Engine[F],
+    gate: Gate[F],
+    run: RunContext,
+    progress: Progress,
+) -> tuple[list[WriteResult], list[QualityReport]]:
+    """Judge the rebuilt gold, then overwrite each table behind with its marker; the
+    transform's rejected rows replace gold's slice of the quarantine first."""
+    outputs = pipeline.gold_tables
     try:
-        reports = each_table(
-            lambda table: _check_candidate(table, built.tables, store=store, engine=engine,
-                                           gate=gate, run=run, progress=progress),
-            [table for table in gold.outputs if table.id in gate.suites],
-            gate=gate, engine=engine,
-        )  # fmt: skip
-        enforce(reports)
+        reports = _judge_gold(built.tables, outputs, store=store, engine=engine, gate=gate,
+                              run=run, progress=progress)  # fmt: skip
         writes = []
         if built.rejected is not None:
-            names = tuple(str(t.id) for t in gold.outputs)
+            names = tuple(str(t.id) for t in outputs)
             writes.append(
                 store.replace(
                     pipeline.quarantine, built.rejected, Slice(within=(("table", names),))
@@ -494,7 +588,7 @@ def refresh_gold(
             progress("gold.quarantined", rows=writes[-1].rows_written)
 
         def write(table: TableSpec) -> WriteResult:
-            written = store.overwrite(table, built.tables[table.id], Marker(app, stamp))
+            written = store.overwrite(table, built.tables[table.id], marker)
             progress("gold.written", table=str(table.id), rows=written.rows_written)
             return written
 
@@ -505,9 +599,71 @@ def refresh_gold(
     return writes, reports
 
 
-def built_from(versions: Mapping[TableId, int | None]) -> int:
-    """One number that grows whenever any input gains a version (versions only grow)."""
-    return sum(v + 1 for v in versions.values() if v is not None)
+def _apply(
+    update: GoldUpdate[F],
+    pipeline: Pipeline,
+    behind: Sequence[TableSpec],
+    marker: Marker,
+    *,
+    store: TableStore[F],
+    engine: Engine[F],
+    gate: Gate[F],
+    run: RunContext,
+    progress: Progress,
+) -> tuple[list[WriteResult], list[QualityReport]]:
+    """Judge gold as the update would leave it, then replace the changed keys' rows: the
+    quarantine's first (no marker: doing it again is harmless), then each table's with its
+    marker."""
+    outputs = pipeline.gold_tables
+    candidates = {
+        t.id: _updated(t, update.tables[t.id], store=store, engine=engine) for t in outputs
+    }
+    reports = _judge_gold(candidates, outputs, store=store, engine=engine, gate=gate, run=run,
+                          progress=progress)  # fmt: skip
+    writes = []
+    if update.rejected is not None:
+        rejected = update.rejected
+        writes.append(store.replace_keys(pipeline.quarantine, rejected.rows, rejected.affected))
+        progress("gold.quarantined", rows=writes[-1].rows_written)
+
+    def write(table: TableSpec) -> WriteResult:
+        changed = update.tables[table.id]
+        written = store.replace_keys(table, changed.rows, changed.affected, marker)
+        progress("gold.updated", table=str(table.id), rows=written.rows_written)
+        return written
+
+    writes.extend(engine.each(write, behind))
+    return writes, reports
+
+
+def _updated(
+    table: TableSpec, changed: Changed[F], *, store: TableStore[F], engine: Engine[F]
+) -> F:
+    """The table as ``changed`` would leave it."""
+    if not store.exists(table.id):
+        return changed.rows
+    kept = engine.join(store.read(table), changed.affected, table.keys, JoinKind.ANTI)
+    return engine.union([kept, changed.rows])
+
+
+def _judge_gold(
+    candidates: Mapping[TableId, F],
+    outputs: Sequence[TableSpec],
+    *,
+    store: TableStore[F],
+    engine: Engine[F],
+    gate: Gate[F],
+    run: RunContext,
+    progress: Progress,
+) -> list[QualityReport]:
+    reports = each_table(
+        lambda table: _check_candidate(table, candidates, store=store, engine=engine, gate=gate,
+                                       run=run, progress=progress),
+        [table for table in outputs if table.id in gate.suites],
+        gate=gate, engine=engine,
+    )  # fmt: skip
+    enforce(reports)
+    return reports
 
 
 def _check_candidate(

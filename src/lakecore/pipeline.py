@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 from lakecore.conform import ConformSpec
 from lakecore.errors import ConfigurationError
@@ -27,8 +27,9 @@ F = TypeVar("F")
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 #: Columns every bronze table carries so a run can find what it has not yet consumed.
 BRONZE_PROGRESS_COLUMNS = ("_source_file", "_source_checksum", "_batch")
-#: Columns the quarantine table needs: what was rejected, why, and which batch rejected it.
-QUARANTINE_COLUMNS = ("table", "source_table", "reason", "record", "_batch")
+#: Columns the quarantine table needs: what was rejected, why, which batch rejected it, and
+#: the key of a row a gold transform rejected (so an update can replace it).
+QUARANTINE_COLUMNS = ("table", "source_table", "reason", "record", "_batch", "key")
 
 
 #: What every bronze row carries besides its landed fields: where and when it came from.
@@ -69,7 +70,8 @@ def landing_dataset(
 
 def quarantine_table(name: str = "quarantine") -> TableSpec:
     """A silver table for rejected records: which table refused them, from where, why, and
-    the raw record as JSON."""
+    the raw record as JSON; ``key`` is the key (as text) of a row rejected on its way to a
+    gold table with a one-column key, null otherwise."""
     return TableSpec(
         TableId(Layer.SILVER, name),
         columns=(
@@ -82,6 +84,8 @@ def quarantine_table(name: str = "quarantine") -> TableSpec:
             Column("_batch", LONG),
             Column("_proc_date", DATE),
             Column("_quarantined_at", TIMESTAMP),
+            # Last: a lake from before it gains it as its last column.
+            Column("key"),
         ),
         partition_by=("_proc_date",),
         description="Records that could not be conformed or broke a record-level rule, with why.",
@@ -95,6 +99,26 @@ class GoldOutput(Generic[F]):
 
     tables: Mapping[TableId, F]
     rejected: F | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Changed(Generic[F]):
+    """New rows for some keys of a table: every row whose values in ``affected``'s columns
+    (the key) equal a row of ``affected`` is replaced by ``rows`` -- none, for a key whose
+    row is gone."""
+
+    affected: F
+    rows: F
+
+
+@dataclass(frozen=True, slots=True)
+class GoldUpdate(Generic[F]):
+    """What changed in gold since it was last built: for every output table, the keys whose
+    rows changed and their new rows; ``rejected``: the same for the quarantine's rows the
+    transform rejects (keyed by ``table`` and ``key``)."""
+
+    tables: Mapping[TableId, Changed[F]]
+    rejected: Changed[F] | None = None
 
 
 class GoldTransform(Protocol):
@@ -114,6 +138,26 @@ class GoldTransform(Protocol):
     def build(
         self, inputs: Mapping[TableId, F], engine: Engine[F], run: RunContext
     ) -> GoldOutput[F]: ...
+
+
+@runtime_checkable
+class IncrementalGold(GoldTransform, Protocol):
+    """A gold transform that can also bring gold up to date from what changed in silver,
+    so a day costs what the day brought, not the whole history.
+
+    ``changes`` holds, for every input, its rows inserted or updated since gold was last
+    built (one row per key, as the input holds it now); ``inputs`` the inputs as they are
+    now. The update must leave gold exactly as ``build`` on the new inputs would; a full
+    rebuild stays what a restore, or a change that cannot be told, leads to.
+    """
+
+    def update(
+        self,
+        changes: Mapping[TableId, F],
+        inputs: Mapping[TableId, F],
+        engine: Engine[F],
+        run: RunContext,
+    ) -> GoldUpdate[F]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +288,10 @@ class Pipeline:
         for table in self.gold.outputs:
             if table.id.layer is not Layer.GOLD:
                 raise ConfigurationError(f"{self.name}: gold output {table.id} is not in gold")
+            if isinstance(self.gold, IncrementalGold) and not table.keys:
+                raise ConfigurationError(
+                    f"{self.name}: gold output {table.id} needs keys to be updated incrementally"
+                )
 
     def _check_streams(self) -> None:
         for attribute in ("name", "folder"):

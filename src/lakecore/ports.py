@@ -163,6 +163,14 @@ class Commit:
     timestamp: datetime
     operation: str
     metrics: Mapping[str, int] = field(default_factory=dict)
+    #: the marker the commit carried, if any
+    marker: Marker | None = None
+
+
+#: Operations that rewrite a table's files without changing its rows.
+SAME_ROWS = frozenset(
+    {"OPTIMIZE", "VACUUM START", "VACUUM END", "SET TBLPROPERTIES", "ADD COLUMNS"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,7 +288,27 @@ class TableStore(Protocol[F]):
         self, table: TableSpec, frame: F, spec: MergeSpec, marker: Marker | None = None
     ) -> WriteResult: ...
 
-    def history(self, table: TableId) -> list[Commit]: ...
+    def replace_keys(
+        self, table: TableSpec, frame: F, affected: F, marker: Marker | None = None
+    ) -> WriteResult:
+        """Atomically swap the rows whose values in ``affected``'s columns (the key) equal a
+        row of ``affected`` for ``frame``, whose rows' keys must all be among them:
+        a key of ``affected`` that ``frame`` lacks loses its row. Null keys match nothing."""
+        ...
+
+    def changes(self, table: TableSpec, after: int, upto: int) -> F | None:
+        """The rows the commits after version ``after`` up to ``upto`` inserted or updated,
+        as each commit wrote them (a row changed twice is there twice), or None when that
+        cannot be told from appends and MERGEs alone: a commit in between removed rows or
+        replaced them (an overwrite, a restore), or the table did not keep its changes then.
+
+        Silver tables keep their changes (gold is updated from them); other tables may not.
+        """
+        ...
+
+    def history(self, table: TableId, limit: int | None = None) -> list[Commit]:
+        """The table's commits, newest first (the ``limit`` newest)."""
+        ...
 
 
 class Engine(Protocol[F]):

@@ -8,7 +8,8 @@ a transform written once runs in memory for its author's property tests and on S
   over its non-null values (null when there are none; ``count`` is then 0).
 * ``join``: rows of ``left`` and ``right`` whose ``on`` columns are equal; a null never
   equals anything. ``left`` keeps unmatched left rows with nulls for the right's columns.
-  The two sides share no column but the ``on`` columns.
+  The two sides share no column but the ``on`` columns. ``semi`` keeps each left row that
+  has a match, once, and ``anti`` each that has none, both without the right's columns.
 * ``day_of``: the UTC date of a timestamp column.
 """
 
@@ -35,6 +36,8 @@ class Function(StrEnum):
 class JoinKind(StrEnum):
     INNER = "inner"
     LEFT = "left"
+    SEMI = "semi"
+    ANTI = "anti"
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +107,10 @@ def join_rows(
     for row in left:
         key = tuple(row.get(c) for c in on)
         matches = index.get(key, []) if None not in key else []
+        if how in (JoinKind.SEMI, JoinKind.ANTI):
+            if bool(matches) is (how is JoinKind.SEMI):
+                out.append(dict(row))
+            continue
         out += [{**row, **{c: match.get(c) for c in extra}} for match in matches]
         if not matches and how is JoinKind.LEFT:
             out.append({**row, **dict.fromkeys(extra)})

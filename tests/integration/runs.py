@@ -27,7 +27,7 @@ from adapters.spark.landing import SparkFileLanding
 from adapters.spark.quality import SparkGate
 from lakecore.daily import run_daily
 from lakecore.gate import Gate
-from lakecore.ports import RunContext
+from lakecore.ports import Progress, RunContext
 from lakecore.testing import Content, lake_content
 from pipelines import orders as lh
 
@@ -112,7 +112,15 @@ def business(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> list[tuple
     return sorted((tuple(str(r[c]) for c in columns) for r in rows), key=repr)
 
 
-def spark_daily(spark: SparkSession, store: DeltaTableStore, landing: Path, run: RunContext) -> Any:
+def spark_daily(
+    spark: SparkSession,
+    store: DeltaTableStore,
+    landing: Path,
+    run: RunContext,
+    progress: Progress | None = None,
+    *,
+    rebuild_gold: bool = False,
+) -> Any:
     """One day of ``landing`` through Spark into ``store``, the gate never stopping it."""
     return run_daily(
         pipeline=lh.PIPELINE,
@@ -121,5 +129,6 @@ def spark_daily(spark: SparkSession, store: DeltaTableStore, landing: Path, run:
         engine=SparkEngine(spark),
         gate=permissive(SparkGate()),
         run=run,
-        progress=lambda step, **facts: None,
+        progress=progress or (lambda step, **facts: None),
+        rebuild_gold=rebuild_gold,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 from datetime import date, datetime
 from pathlib import Path
@@ -15,7 +16,7 @@ from adapters.spark.engine import SparkEngine
 from lakecore.ports import RunContext
 from pipelines import orders as lh
 from pipelines.orders.generate import GenerateOptions, generate
-from tests.integration.runs import SILVER_AND_GOLD, business, memory_lake, spark_daily
+from tests.integration.runs import SILVER_AND_GOLD, business, content, memory_lake, spark_daily
 
 pytestmark = pytest.mark.spark
 DAY = date(2026, 11, 27)
@@ -99,3 +100,26 @@ def test_independent_work_runs_side_by_side_and_a_failure_waits_for_the_rest(
     assert sorted(ended) == [0, 2]
     # The threads' scheduler pools are theirs: this thread's jobs are in none.
     assert spark.sparkContext.getLocalProperty("spark.scheduler.pool") is None
+
+
+def test_gold_updated_from_a_second_days_changes_equals_gold_rebuilt(
+    spark: SparkSession, lake: DeltaTableStore, tmp_path: Path
+) -> None:
+    """The day after: new orders, rates and events of earlier orders, on Delta's change
+    data feed, against the same day with gold rebuilt from all of silver."""
+    after = tmp_path / "landing-2"
+    generate(GenerateOptions(after, 400, seed=6, dirty=0.1, business_date=date(2026, 11, 28)))
+    root = Path(lake.location(lh.ORDERS.id)).parent.parent
+    lakes = {mode: tmp_path / mode for mode in ("updated", "rebuilt")}
+    steps: list[str] = []
+    for mode, copy in lakes.items():
+        shutil.copytree(root, copy)
+        store = DeltaTableStore(spark, str(copy))
+        report = spark_daily(spark, store, after, _context(3), lambda step, **_: steps.append(step),
+                             rebuild_gold=mode == "rebuilt")  # fmt: skip
+        assert report.changed
+    assert steps.count("gold.updating") == 1
+    assert steps.count("gold.rebuilding") == 1
+    updated, rebuilt = (content(spark, lakes[mode]) for mode in ("updated", "rebuilt"))
+    assert updated == rebuilt
+    assert len(updated[str(lh.FACT_ORDERS.id)]) > 0

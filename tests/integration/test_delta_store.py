@@ -108,3 +108,41 @@ def test_a_table_whose_creation_was_killed_is_created_by_the_next_write(
     detail = spark.sql(f"DESCRIBE DETAIL delta.`{store.location(table.id)}`").first()
     assert detail is not None
     assert list(detail["partitionColumns"]) == ["day"]
+
+
+def test_a_lake_from_an_older_lakecore_gains_new_columns_and_a_change_feed(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    """A quarantine without ``key`` and a silver table without a change data feed, as an
+    older lakecore left them: the next write adds the column and turns the feed on, and
+    changes are known from then on."""
+    from dataclasses import replace
+    from datetime import date
+    from decimal import Decimal
+
+    from adapters.spark.types import spark_schema
+    from lakecore.merge import MergeSpec
+
+    old = replace(lh.QUARANTINE, columns=tuple(c for c in lh.QUARANTINE.columns if c.name != "key"))
+    store = DeltaTableStore(spark, str(tmp_path))
+    for table in (old, lh.FX_RATES):
+        location = store.location(table.id)
+        spark.createDataFrame([], spark_schema(table)).write.format("delta").save(location)
+    rejected = [{"table": "gold.fact_orders", "reason": "missing_fx_rate", "key": "ORD-1"}]
+    store.append(lh.QUARANTINE, spark.createDataFrame(rejected))
+    assert [r["key"] for r in store.read(lh.QUARANTINE).collect()] == ["ORD-1"]
+
+    rate = {"as_of_date": "2026-11-27", "base_ccy": "USD", "ccy": "EUR", "rate_to_base": "0.95"}
+    fx = store.location(lh.FX_RATES.id)
+    old_row = (date(2026, 11, 27), "USD", "EUR", Decimal("0.9"), None, None, None)
+    old_write = spark.createDataFrame([old_row], spark_schema(lh.FX_RATES)).write.format("delta")
+    old_write.mode("append").save(fx)  # version 1, no change feed
+    assert store.changes(lh.FX_RATES, 0, 1) is None
+    spec = MergeSpec.for_table(lh.FX_RATES)
+    merged = store.merge(lh.FX_RATES, spark.createDataFrame([rate]), spec)
+    assert merged.rows_updated == 1
+    assert merged.version is not None
+    assert store.changes(lh.FX_RATES, 0, merged.version) is None
+    changes = store.changes(lh.FX_RATES, 1, merged.version)
+    assert changes is not None
+    assert [str(r["rate_to_base"]) for r in changes.collect()] == ["0.9500000000"]

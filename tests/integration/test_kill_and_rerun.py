@@ -3,8 +3,9 @@ at several moments, run the day again, and compare every table with an uninterru
 
 from __future__ import annotations
 
+import shutil
 import signal
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -44,7 +45,9 @@ def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _run_in_process(spark: SparkSession, landing: Path, lake: Path, n: int) -> None:
+def _run_in_process(
+    spark: SparkSession, landing: Path, lake: Path, n: int, day: date = DAY
+) -> None:
     now = datetime.now(UTC).replace(tzinfo=None)
     run_daily(
         pipeline=lh.PIPELINE,
@@ -52,22 +55,26 @@ def _run_in_process(spark: SparkSession, landing: Path, lake: Path, n: int) -> N
         store=DeltaTableStore(spark, str(lake)),
         engine=SparkEngine(spark),
         gate=Gate(SparkGate(), InMemoryReportStore(), lh.SUITES, quarantine_threshold=1.0),
-        run=RunContext(f"rerun-{n}", DAY, now),
+        run=RunContext(f"rerun-{n}", day, now),
         progress=lambda step, **facts: None,
     )
 
 
 @pytest.fixture(scope="module")
-def uninterrupted(
-    spark: SparkSession, landing: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Content:
+def first_day(spark: SparkSession, landing: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A lake after one uninterrupted day (copy it before writing to it)."""
     lake = tmp_path_factory.mktemp("reference") / "lake"
     _run_in_process(spark, landing, lake, 0)
-    return content(spark, lake)
+    return lake
 
 
-def kill_daily_at(landing: Path, lake: Path, event: str, occurrence: int) -> int:
-    command = [str(LAKECORE), "run", "daily", "--landing", str(landing), "--date", str(DAY)]
+@pytest.fixture(scope="module")
+def uninterrupted(spark: SparkSession, first_day: Path) -> Content:
+    return content(spark, first_day)
+
+
+def kill_daily_at(landing: Path, lake: Path, event: str, occurrence: int, day: date = DAY) -> int:
+    command = [str(LAKECORE), "run", "daily", "--landing", str(landing), "--date", str(day)]
     return kill_at(command, cli_env(lake), event, occurrence)
 
 
@@ -85,3 +92,21 @@ def test_a_killed_run_is_repaired_by_running_again(
     assert code == -signal.SIGKILL, f"the run ended by itself ({code}) before {event} #{occurrence}"
     _run_in_process(spark, landing, lake, 1)
     assert content(spark, lake) == uninterrupted
+
+
+def test_a_run_killed_while_it_updates_gold_from_changes_is_repaired(
+    spark: SparkSession, first_day: Path, tmp_path: Path
+) -> None:
+    """The second day updates gold from silver's changes, one MERGE per gold table: killed
+    after some of them, the run again leaves the lake as an uninterrupted second day."""
+    after = DAY + timedelta(days=1)
+    second = tmp_path / "landing-2"
+    generate(GenerateOptions(second, 1_000, seed=12, dirty=0.02, business_date=after))
+    reference, killed = tmp_path / "reference", tmp_path / "killed"
+    for lake in (reference, killed):
+        shutil.copytree(first_day, lake)
+    _run_in_process(spark, second, reference, 1, after)
+    code = kill_daily_at(second, killed, "gold.updated", 2, after)
+    assert code == -signal.SIGKILL, f"the run ended by itself ({code}) before gold.updated #2"
+    _run_in_process(spark, second, killed, 2, after)
+    assert content(spark, killed) == content(spark, reference)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlparse
@@ -16,7 +18,7 @@ from delta import exceptions as delta_errors
 from delta.tables import DeltaTable
 from py4j.protocol import Py4JJavaError
 from pyspark.errors import AnalysisException
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 
 from adapters.spark.engine import dedupe
@@ -30,8 +32,8 @@ from lakecore.errors import (
 )
 from lakecore.lineage import Observed
 from lakecore.merge import MergeSpec
-from lakecore.ports import Commit, Marker, Slice, WriteResult
-from lakecore.schema import TableId, TableSpec
+from lakecore.ports import SAME_ROWS, Commit, Marker, Slice, WriteResult
+from lakecore.schema import Layer, TableId, TableSpec
 
 _CONFLICTS = (
     delta_errors.DeltaConcurrentModificationException,
@@ -50,6 +52,12 @@ _TXN_APP, _TXN_VERSION = (
     "spark.databricks.delta.write.txnVersion",
 )
 _USER_METADATA = "spark.databricks.delta.commitInfo.userMetadata"
+#: The source column of a key-replacing MERGE that tells a key's new row from its absence.
+_NEW = "_lakecore_new"
+#: Silver tables keep a change data feed: gold is updated from it.
+_CHANGE_FEED = "delta.enableChangeDataFeed"
+#: How long the feed's files are surely kept: VACUUM's retention (lakecore refuses less).
+_FEED_KEPT = timedelta(hours=168)
 #: How many of the newest commits ``marker_state`` reads before it reads the whole history.
 _RECENT_COMMITS = 20
 #: A write losing to concurrent commits is made again, up to this many attempts in all,
@@ -91,6 +99,8 @@ class DeltaTableStore:
         # its marker needs no log replay.
         self._markers: dict[tuple[TableId, str], tuple[int, int | None]] = {}
         self._filled: set[TableId] = set()
+        # Markers of MERGEs go through session settings: one MERGE at a time.
+        self._dml = threading.Lock()
 
     def location(self, table: TableId) -> str:
         """``<lake_root>/<layer>/<name>``, or where ``locations`` puts the table."""
@@ -221,15 +231,99 @@ class DeltaTableStore:
                 merge.whenNotMatchedInsertAll().execute()
         return self._result(table.id, marker)
 
-    def history(self, table: TableId) -> list[Commit]:
+    def replace_keys(
+        self,
+        table: TableSpec,
+        frame: DataFrame,
+        affected: DataFrame,
+        marker: Marker | None = None,
+    ) -> WriteResult:
+        return self._seen(
+            retried(table.id, lambda: self._replace_keys(table, frame, affected, marker))
+        )
+
+    def _replace_keys(
+        self, table: TableSpec, frame: DataFrame, affected: DataFrame, marker: Marker | None
+    ) -> WriteResult:
+        """One MERGE: a matched key with a new row is updated, one without is deleted, a new
+        row of an unmatched key is inserted."""
+        if self._applied(table.id, marker):
+            return WriteResult(table.id, None, skipped=True)
+        keys = affected.columns
+        rows = _aligned(table, frame)
+        with translated(table.id):
+            if self._is_new(table.id):
+                self._save(table, _writer(rows, "append", marker))
+                return self._result(table.id, marker, inserted_by_append=True)
+            target = self._ensure(table)
+            known = affected.where(" AND ".join(f"{quote(k)} IS NOT NULL" for k in keys))
+            source = known.distinct().join(rows.withColumn(_NEW, F.lit(True)), keys, "left")
+            on = " AND ".join(f"t.{quote(k)} = s.{quote(k)}" for k in keys)
+            values: dict[str, str | Column] = {quote(c): f"s.{quote(c)}" for c in rows.columns}
+            merge = (
+                target.alias("t")
+                .merge(source.alias("s"), on)
+                .whenMatchedDelete(condition=f"s.{_NEW} IS NULL")
+                .whenMatchedUpdate(set=values)
+                .whenNotMatchedInsert(condition=f"s.{_NEW}", values=values)
+            )
+            with self._marked(marker):
+                merge.execute()
+        return self._result(table.id, marker)
+
+    def changes(self, table: TableSpec, after: int, upto: int) -> DataFrame | None:
+        """From the change data feed, when every commit in between is an append, a MERGE
+        that deleted nothing, or kept the rows (OPTIMIZE, ...); None otherwise."""
+        if after == upto:
+            return self.read(table, upto).where(F.lit(False))
+        current = self.version(table.id)
+        if current is None or not 0 <= after < upto <= current:
+            return None
+        with translated(table.id):
+            handle = DeltaTable.forPath(self._spark, self.location(table.id))
+            commits = [
+                row
+                for row in handle.history(current - after).collect()
+                if after < row["version"] <= upto
+            ]
+        if len(commits) != upto - after or not all(_only_adds(row) for row in commits):
+            return None
+        # VACUUM may have removed the feed's files of commits older than its retention
+        # (history timestamps are naive, in the session's time zone: lakecore's is UTC).
+        oldest = min(row["timestamp"] for row in commits)
+        if oldest < datetime.now(UTC).replace(tzinfo=None) - _FEED_KEPT:
+            return None
+        feed = (
+            self._spark.read.format("delta")
+            .option("readChangeFeed", "true")
+            .option("startingVersion", after + 1)
+            .option("endingVersion", upto)
+        )
+        with translated(table.id):
+            changes = feed.load(self.location(table.id))
+            try:
+                # Planning asks Delta whether the range's changes were kept (no job runs).
+                changes._jdf.queryExecution().executedPlan()
+            except AnalysisException as exc:
+                if exc.getErrorClass() != "DELTA_MISSING_CHANGE_DATA":
+                    raise
+                log.info("delta.changes_unknown", table=str(table.id), after=after, upto=upto)
+                return None
+        self.observed.read(table.id)
+        kept = changes.where(F.col("_change_type").isin("insert", "update_postimage"))
+        return kept.drop("_change_type", "_commit_version", "_commit_timestamp")
+
+    def history(self, table: TableId, limit: int | None = None) -> list[Commit]:
         with translated(table):
-            rows = DeltaTable.forPath(self._spark, self.location(table)).history().collect()
+            handle = DeltaTable.forPath(self._spark, self.location(table))
+            rows = (handle.history(limit) if limit else handle.history()).collect()
         return [
             Commit(
                 row["version"],
                 row["timestamp"],
                 row["operation"],
                 {k: int(v) for k, v in (row["operationMetrics"] or {}).items() if v.isdigit()},
+                _marker_of(row["userMetadata"]),
             )
             for row in rows
         ]
@@ -280,6 +374,8 @@ class DeltaTableStore:
         if table.id in self._ready:
             writer.save(location)
             return
+        if _keeps_changes(table):
+            writer = writer.option(_CHANGE_FEED, "true")
         writer.partitionBy(*table.partition_by).save(location)
         self._ready[table.id] = DeltaTable.forPath(self._spark, location)
 
@@ -292,19 +388,21 @@ class DeltaTableStore:
 
     @contextmanager
     def _marked(self, marker: Marker | None) -> Iterator[None]:
-        """The session settings that put ``marker`` on the next DML commit, then unset."""
-        if marker is None:
-            yield
-            return
-        conf = self._spark.conf
-        conf.set(_TXN_APP, marker.app)
-        conf.set(_TXN_VERSION, str(marker.version))
-        conf.set(_USER_METADATA, commit_metadata(marker))
-        try:
-            yield
-        finally:
-            for key in (_TXN_APP, _TXN_VERSION, _USER_METADATA):
-                conf.unset(key)
+        """The session settings that put ``marker`` on the next DML commit, then unset. The
+        settings are the session's: one MERGE of this store runs at a time."""
+        with self._dml:
+            if marker is None:
+                yield
+                return
+            conf = self._spark.conf
+            conf.set(_TXN_APP, marker.app)
+            conf.set(_TXN_VERSION, str(marker.version))
+            conf.set(_USER_METADATA, commit_metadata(marker))
+            try:
+                yield
+            finally:
+                for key in (_TXN_APP, _TXN_VERSION, _USER_METADATA):
+                    conf.unset(key)
 
     def _ensure(self, table: TableSpec) -> DeltaTable:
         """The table, created empty with its schema and partitioning on first use.
@@ -316,13 +414,16 @@ class DeltaTableStore:
         if table.id not in self._ready:
             location = self.location(table.id)
             try:
-                handle = (
+                builder = (
                     DeltaTable.createIfNotExists(self._spark)
                     .location(location)
                     .addColumns(spark_schema(table))
                     .partitionedBy(*table.partition_by)
-                    .execute()
                 )
+                if _keeps_changes(table):
+                    builder = builder.property(_CHANGE_FEED, "true")
+                handle = builder.execute()
+                self._upgrade(table)
             except AnalysisException as exc:
                 if exc.getErrorClass() != "DELTA_TABLE_NOT_FOUND":
                     raise
@@ -334,6 +435,24 @@ class DeltaTableStore:
                 handle = DeltaTable.forPath(self._spark, location)
             self._ready[table.id] = handle
         return self._ready[table.id]
+
+    def _upgrade(self, table: TableSpec) -> None:
+        """A table an older lakecore made gains what the spec has since declared: columns
+        (nullable, after the others) and, in silver, a change data feed (changes are known
+        from then on)."""
+        metadata = self._snapshot(table.id).metadata()
+        present = set(metadata.schema().fieldNames())
+        missing = [c for c in table.columns if c.name not in present]
+        where = "delta." + quote(self.location(table.id))
+        if missing:
+            added = ", ".join(
+                f"{quote(c.name)} {spark_type(c.type).simpleString()}" for c in missing
+            )
+            log.info("delta.columns_added", table=str(table.id), columns=[c.name for c in missing])
+            self._spark.sql(f"ALTER TABLE {where} ADD COLUMNS ({added})")
+        if _keeps_changes(table) and metadata.configuration().get(_CHANGE_FEED).isEmpty():
+            log.info("delta.change_feed_enabled", table=str(table.id))
+            self._spark.sql(f"ALTER TABLE {where} SET TBLPROPERTIES ({_CHANGE_FEED} = true)")
 
     def _result(
         self, table: TableId, marker: Marker | None, *, inserted_by_append: bool = False
@@ -420,6 +539,25 @@ def slice_sql(where: Slice) -> str:
 def sql_string(value: str) -> str:
     """A Spark SQL string literal holding exactly ``value``."""
     return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _keeps_changes(table: TableSpec) -> bool:
+    return table.id.layer is Layer.SILVER
+
+
+def _only_adds(commit: Row) -> bool:
+    """The commit (a history row) inserted or updated rows and removed none, or kept the
+    rows as they were (OPTIMIZE, ...)."""
+    operation = commit["operation"]
+    if operation in SAME_ROWS or operation == "CREATE TABLE":
+        return True
+    if operation == "WRITE":
+        parameters: dict[str, str] = commit["operationParameters"] or {}
+        return parameters.get("mode") == "Append"
+    if operation == "MERGE":
+        metrics: dict[str, str] = commit["operationMetrics"] or {}
+        return metrics.get("numTargetRowsDeleted", "0") == "0"
+    return False
 
 
 def _is_empty(table: DeltaTable) -> bool:

@@ -109,7 +109,10 @@ class InMemoryEngine:
             rate = Decimal(1) if currency == spec.base else by_day.get((day, currency))
             if rate is None or amount is None:
                 record = quarantine_record(row, tuple(row))
-                rejected.append(_rejection(str(target.id), "", [MISSING_FX_RATE], record, {}, run))
+                key = row.get(target.keys[0]) if len(target.keys) == 1 else None
+                rejected.append(
+                    _rejection(str(target.id), "", [MISSING_FX_RATE], record, {}, run, key)
+                )
                 continue
             converted = (Decimal(amount) / rate).quantize(quantum, rounding=ROUND_HALF_UP)
             valid.append({**row, spec.date_column: day, spec.target: converted})
@@ -158,6 +161,7 @@ def _rejection(
     record: str,
     raw: Mapping[str, Any],
     run: RunContext,
+    key: Any = None,
 ) -> dict[str, Any]:
     return {
         "table": table,
@@ -169,4 +173,5 @@ def _rejection(
         "_batch": run.batch,
         "_proc_date": run.proc_date,
         "_quarantined_at": run.started_at,
+        "key": None if key is None else str(key),
     }

@@ -49,8 +49,11 @@ class CrashingTableStore:
     def read(self, table: TableSpec, version: int | None = None) -> Rows:
         return self._store.read(table, version)
 
-    def history(self, table: TableId) -> list[Commit]:
-        return self._store.history(table)
+    def history(self, table: TableId, limit: int | None = None) -> list[Commit]:
+        return self._store.history(table, limit)
+
+    def changes(self, table: TableSpec, after: int, upto: int) -> Rows | None:
+        return self._store.changes(table, after, upto)
 
     def append(self, table: TableSpec, frame: Rows, marker: Marker | None = None) -> WriteResult:
         return self._after(self._store.append(table, frame, marker))
@@ -67,6 +70,11 @@ class CrashingTableStore:
         self, table: TableSpec, frame: Rows, spec: MergeSpec, marker: Marker | None = None
     ) -> WriteResult:
         return self._after(self._store.merge(table, frame, spec, marker))
+
+    def replace_keys(
+        self, table: TableSpec, frame: Rows, affected: Rows, marker: Marker | None = None
+    ) -> WriteResult:
+        return self._after(self._store.replace_keys(table, frame, affected, marker))
 
     def _after(self, result: WriteResult) -> WriteResult:
         self.writes.append(result.table)

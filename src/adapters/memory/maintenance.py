@@ -39,8 +39,7 @@ class InMemoryMaintenance:
         count = self.files(table).count
         if count <= 1:
             return 0
-        self._store.overwrite(table, self._store.read(table))
-        self._compacted[table.id] = self._store.version(table.id) or 0
+        self._compacted[table.id] = self._store.rewrite(table, self._store.read(table), "OPTIMIZE")
         self._replaced.setdefault(table.id, []).append((self._clock(), count))
         return count
 
@@ -60,8 +59,7 @@ class InMemoryMaintenance:
                 c for c in self._store.history(table.id) if timestamp and c.timestamp <= timestamp
             ]
             version = max(c.version for c in commits)
-        self._store.overwrite(table, self._store.read(table, version))
-        return self._store.version(table.id) or 0
+        return self._store.rewrite(table, self._store.read(table, version), "RESTORE")
 
     def frame(self, table: TableSpec, rows: Sequence[Maintained]) -> Rows:
         return [row.row(table) for row in rows]

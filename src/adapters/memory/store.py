@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from adapters.memory.engine import Rows
 from lakecore.errors import SchemaMismatch, TableNotFound
 from lakecore.merge import MergeSpec, merge
-from lakecore.ports import Commit, Marker, Slice, WriteResult
+from lakecore.ports import SAME_ROWS, Commit, Marker, Slice, WriteResult
 from lakecore.schema import TableId, TableSpec
 
 
@@ -81,7 +83,52 @@ class InMemoryTableStore:
         if outside:
             raise SchemaMismatch(f"{table.id}: {len(outside)} rows fall outside {where}")
         kept = [row for row in self._current(table) if not where.holds(row)]
-        return self._commit(table, kept + new, "WRITE", marker, written=len(new))
+        return self._commit(table, kept + new, "REPLACE", marker, written=len(new))
+
+    def replace_keys(
+        self, table: TableSpec, frame: Rows, affected: Rows, marker: Marker | None = None
+    ) -> WriteResult:
+        if self._applied(table.id, marker):
+            return WriteResult(table.id, None, skipped=True)
+        columns = tuple(affected[0]) if affected else ()
+        keys = {k for row in affected if None not in (k := _key(columns, row))}
+        new = self._conform(table, frame)
+        outside = [row for row in new if _key(columns, row) not in keys]
+        if outside:
+            raise SchemaMismatch(f"{table.id}: {len(outside)} rows have keys not in affected")
+        current = self._current(table)
+        kept = [row for row in current if _key(columns, row) not in keys]
+        return self._commit(
+            table, kept + new, "MERGE", marker, written=len(new),
+            inserted=len(new), deleted=len(current) - len(kept),
+        )  # fmt: skip
+
+    def changes(self, table: TableSpec, after: int, upto: int) -> Rows | None:
+        state = self._get(table.id)
+        if not 0 <= after <= upto < len(state.versions):
+            return None
+        out: Rows = []
+        for version in range(after + 1, upto + 1):
+            commit = state.commits[version]
+            if commit.operation in SAME_ROWS:
+                continue
+            if commit.operation not in ("WRITE", "MERGE") or commit.metrics["rows_deleted"]:
+                return None
+            before = Counter(_content(row) for row in state.versions[version - 1])
+            for row in state.versions[version]:
+                content = _content(row)
+                if before[content]:
+                    before[content] -= 1
+                else:
+                    out.append(dict(row))
+        return out
+
+    def rewrite(self, table: TableSpec, rows: Rows, operation: str) -> int:
+        """A new version holding ``rows`` made by ``operation`` (maintenance: OPTIMIZE
+        keeps the rows, RESTORE brings back an old version's)."""
+        return (
+            self._commit(table, self._conform(table, rows), operation, None, written=0).version or 0
+        )
 
     def merge(
         self, table: TableSpec, frame: Rows, spec: MergeSpec, marker: Marker | None = None
@@ -99,8 +146,8 @@ class InMemoryTableStore:
             updated=outcome.updated,
         )
 
-    def history(self, table: TableId) -> list[Commit]:
-        return list(reversed(self._get(table).commits))
+    def history(self, table: TableId, limit: int | None = None) -> list[Commit]:
+        return list(reversed(self._get(table).commits))[:limit]
 
     def _get(self, table: TableId) -> _Table:
         try:
@@ -131,13 +178,26 @@ class InMemoryTableStore:
 
     def _commit(
         self, table: TableSpec, rows: Rows, operation: str, marker: Marker | None, *,
-        written: int, inserted: int = 0, updated: int = 0,
+        written: int, inserted: int = 0, updated: int = 0, deleted: int = 0,
     ) -> WriteResult:  # fmt: skip
         state = self._tables.setdefault(table.id, _Table())
         version = len(state.versions)
         state.versions.append(rows)
-        metrics = {"rows_written": written, "rows_inserted": inserted, "rows_updated": updated}
-        state.commits.append(Commit(version, datetime.now(UTC), operation, metrics))
+        metrics = {
+            "rows_written": written,
+            "rows_inserted": inserted,
+            "rows_updated": updated,
+            "rows_deleted": deleted,
+        }
+        state.commits.append(Commit(version, datetime.now(UTC), operation, metrics, marker))
         if marker is not None:
             state.markers[marker.app] = marker
         return WriteResult(table.id, version, written, inserted, updated)
+
+
+def _key(columns: tuple[str, ...], row: Mapping[str, object]) -> tuple[object, ...]:
+    return tuple(row.get(c) for c in columns)
+
+
+def _content(row: Mapping[str, object]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k, repr(v)) for k, v in row.items()))

@@ -179,9 +179,9 @@ class SparkEngine:
             reasons.alias(_REASON),
         ).persist(StorageLevel.MEMORY_AND_DISK_DESER)
         valid = tagged.where(F.size(_REASON) == 0).drop("_record", _REASON)
-        rejected = _rejections(
-            tagged, str(target.id), F.lit(None).cast("string"), F.lit(None).cast("string"), run
-        )
+        key = F.col(_q(target.keys[0])) if len(target.keys) == 1 else None
+        none = F.lit(None).cast("string")
+        rejected = _rejections(tagged, str(target.id), none, none, run, key)
         return self._keep(tagged, Conformed(valid, rejected))
 
     def union(self, frames: Sequence[DataFrame]) -> DataFrame:
@@ -190,14 +190,17 @@ class SparkEngine:
     def aggregate(
         self, frame: DataFrame, by: Sequence[str], aggregates: Sequence[Aggregate]
     ) -> DataFrame:
+        keys = [F.col(_q(c)) for c in by]
+        if not aggregates:  # the distinct keys (Spark's agg needs a measure)
+            return frame.select(*keys).distinct() if by else frame.sparkSession.range(1).select()
         measures = [_aggregate(a).alias(a.target) for a in aggregates]
-        return frame.groupBy(*(F.col(_q(c)) for c in by)).agg(*measures)
+        return frame.groupBy(*keys).agg(*measures)
 
     def join(
         self, left: DataFrame, right: DataFrame, on: Sequence[str], how: JoinKind = JoinKind.INNER
     ) -> DataFrame:
         check_join(left.columns, right.columns, on)
-        return left.join(right, on=list(on), how=JoinKind(how).value)
+        return left.join(right, on=list(on), how=_SPARK_JOINS[JoinKind(how)])
 
     def with_day(self, frame: DataFrame, target: str, timestamp: str) -> DataFrame:
         return frame.withColumn(target, F.to_date(F.col(_q(timestamp))))
@@ -264,6 +267,12 @@ def dedupe(
     return ranked.where(F.col(_RANK) == 1).drop(_RANK)
 
 
+_SPARK_JOINS = {
+    JoinKind.INNER: "inner",
+    JoinKind.LEFT: "left",
+    JoinKind.SEMI: "left_semi",
+    JoinKind.ANTI: "left_anti",
+}
 _AGGREGATES: dict[Function, Callable[[Column], Column]] = {
     Function.COUNT: F.count,
     Function.SUM: F.sum,
@@ -354,7 +363,12 @@ def _record_of(reasons: Column, columns: Sequence[str]) -> Column:
 
 
 def _rejections(
-    tagged: DataFrame, table: str, source_table: Column, source_file: Column, run: RunContext
+    tagged: DataFrame,
+    table: str,
+    source_table: Column,
+    source_file: Column,
+    run: RunContext,
+    key: Column | None = None,
 ) -> DataFrame:
     return tagged.where(F.size(_REASON) > 0).select(
         F.lit(table).alias("table"),
@@ -366,4 +380,5 @@ def _rejections(
         F.lit(run.batch).cast("long").alias("_batch"),
         F.lit(run.proc_date).alias("_proc_date"),
         F.lit(run.started_at).alias("_quarantined_at"),
+        (F.lit(None) if key is None else key).cast("string").alias("key"),
     )

@@ -74,6 +74,35 @@ class TableStoreContract:
         assert (again.rows_inserted, again.rows_updated) == (0, 0)
         assert self._read() == [(1, 2, "b"), (2, 1, "c")]
 
+    def test_replace_keys_swaps_the_rows_of_exactly_the_affected_keys(self) -> None:
+        rows = [{"id": i, "v": 1, "name": n} for i, n in ((1, "a"), (2, "b"), (3, "c"))]
+        self.store.append(TABLE, self.frame(rows))
+        new = self.frame([{"id": 2, "v": 5, "name": "B"}, {"id": 4, "v": 1, "name": "d"}])
+        affected = self.frame([{"id": 2}, {"id": 3}, {"id": 4}, {"id": 4}])
+        marker = Marker("gold", 1, "built")
+        first = self.store.replace_keys(TABLE, new, affected, marker)
+        again = self.store.replace_keys(TABLE, new, affected, marker)
+        assert self._read() == [(1, 1, "a"), (2, 5, "B"), (4, 1, "d")]
+        assert (first.skipped, again.skipped) == (False, True)
+        assert self.store.history(TABLE.id, 1)[0].marker == marker
+
+    def test_changes_are_the_rows_appends_and_merges_wrote_and_none_past_an_overwrite(
+        self,
+    ) -> None:
+        rows = [{"id": 1, "v": 1, "name": "a"}, {"id": 2, "v": 1, "name": "b"}]
+        first = self.store.append(TABLE, self.frame(rows))
+        batch = [{"id": 1, "v": 2, "name": "A"}, {"id": 3, "v": 1, "name": "c"}]
+        merged = self.store.merge(TABLE, self.frame(batch), SPEC)
+        assert first.version is not None
+        assert merged.version is not None
+        changes = self.store.changes(TABLE, first.version, merged.version)
+        assert sorted(self.rows(changes)) == [(1, 2, "A"), (3, 1, "c")]
+        assert self.rows(self.store.changes(TABLE, merged.version, merged.version)) == []
+        replaced = self.store.overwrite(TABLE, self.frame(batch))
+        assert replaced.version is not None
+        assert self.store.changes(TABLE, merged.version, replaced.version) is None
+        assert self.store.changes(TABLE, first.version, replaced.version) is None
+
     def test_a_frame_with_unknown_columns_is_a_schema_mismatch(self) -> None:
         with pytest.raises(SchemaMismatch):
             self.store.append(TABLE, self.frame([{"id": 1, "v": 1, "name": "a", "extra": "x"}]))

@@ -14,6 +14,7 @@ from lakecore import (
     KAFKA_FIELDS,
     SILVER_LINEAGE,
     TIMESTAMP,
+    Changed,
     Column,
     ConformSpec,
     CurrencyConversion,
@@ -22,7 +23,9 @@ from lakecore import (
     FieldMap,
     Freshness,
     GoldOutput,
+    GoldUpdate,
     InSet,
+    JoinKind,
     Layer,
     MergeSpec,
     NotNull,
@@ -432,6 +435,50 @@ class OrdersGold:
         facts = engine.project(converted.valid, FACT_ORDERS_COLUMNS)
         tables = {DIM_CUSTOMERS.id: customers, DIM_FX.id: fx, FACT_ORDERS.id: facts}
         return GoldOutput(tables, converted.rejected)
+
+    def update(
+        self,
+        changes: Mapping[TableId, F],
+        inputs: Mapping[TableId, F],
+        engine: Engine[F],
+        run: RunContext,
+    ) -> GoldUpdate[F]:
+        """Changed accounts and rates replace their rows; an order is built again from all
+        its events when one of them changed, or when a rate of the day it was placed did."""
+        accounts = changes[ACCOUNTS.id]
+        customers = Changed(
+            engine.project(accounts, (("customer_id", "account_id"),)),
+            engine.project(
+                engine.where_not_equal(accounts, "is_deleted", True), DIM_CUSTOMERS_COLUMNS
+            ),
+        )
+        rates = engine.project(changes[FX_RATES.id], DIM_FX_COLUMNS)
+        fx = Changed(engine.project(rates, (("as_of_date", "as_of_date"), ("ccy", "ccy"))), rates)
+        events = inputs[ORDERS.id]
+        # An order's day is its first event's: an order placed on a day whose rates changed
+        # has an event on that day.
+        days = engine.aggregate(engine.project(rates, (("_day", "as_of_date"),)), ("_day",), ())
+        on_those_days = engine.join(
+            engine.with_day(events, "_day", "event_ts"), days, ("_day",), JoinKind.SEMI
+        )
+        ids = engine.union(
+            [
+                engine.project(changes[ORDERS.id], (("order_id", "order_id"),)),
+                engine.project(on_those_days, (("order_id", "order_id"),)),
+            ]
+        )
+        affected = engine.aggregate(ids, ("order_id",), ())
+        orders = engine.latest(
+            engine.join(events, affected, ("order_id",), JoinKind.SEMI), LATEST_ORDER, FIRST_EVENT
+        )
+        all_rates = engine.project(inputs[FX_RATES.id], DIM_FX_COLUMNS)
+        converted = engine.convert(orders, all_rates, TO_USD, FACT_ORDERS, run)
+        facts = Changed(affected, engine.project(converted.valid, FACT_ORDERS_COLUMNS))
+        rejected_keys = engine.with_constants(
+            engine.project(affected, (("key", "order_id"),)), {"table": str(FACT_ORDERS.id)}
+        )
+        tables = {DIM_CUSTOMERS.id: customers, DIM_FX.id: fx, FACT_ORDERS.id: facts}
+        return GoldUpdate(tables, Changed(rejected_keys, converted.rejected))
 
 
 #: The order events topic, streamed into bronze and silver.orders (``lakecore stream orders``).
