@@ -82,9 +82,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def build_history(spark: SparkSession, workdir: Path, history: int, rows: int) -> Path:
-    """A lake whose silver holds ``history`` days' volume, landed the day before."""
+    """A lake whose silver holds ``history`` days' volume, landed the day before. Same seed
+    as the day: the rates of a date are then the same in both, as a real feed's are."""
     landing = workdir / f"history-{history}x"
-    generate(GenerateOptions(landing, history * rows, seed=11, dirty=0.02,
+    generate(GenerateOptions(landing, history * rows, seed=7, dirty=0.02,
                              business_date=DAY - timedelta(days=1)))  # fmt: skip
     lake = workdir / f"lake-{history}x"
     run(spark, landing, lake, f"history-{history}", rebuild=False)

@@ -615,24 +615,35 @@ def _apply(
     quarantine's first (no marker: doing it again is harmless), then each table's with its
     marker."""
     outputs = pipeline.gold_tables
-    candidates = {
-        t.id: _updated(t, update.tables[t.id], store=store, engine=engine) for t in outputs
-    }
-    reports = _judge_gold(candidates, outputs, store=store, engine=engine, gate=gate, run=run,
-                          progress=progress)  # fmt: skip
-    writes = []
-    if update.rejected is not None:
-        rejected = update.rejected
-        writes.append(store.replace_keys(pipeline.quarantine, rejected.rows, rejected.affected))
-        progress("gold.quarantined", rows=writes[-1].rows_written)
 
-    def write(table: TableSpec) -> WriteResult:
-        changed = update.tables[table.id]
-        written = store.replace_keys(table, changed.rows, changed.affected, marker)
-        progress("gold.updated", table=str(table.id), rows=written.rows_written)
-        return written
+    # Each frame is read by a candidate and a write, the keys by the quarantine's write too.
+    def kept(changed: Changed[F]) -> Changed[F]:
+        return Changed(engine.keep(changed.affected), engine.keep(changed.rows))
 
-    writes.extend(engine.each(write, behind))
+    tables = {table: kept(changed) for table, changed in update.tables.items()}
+    rejected = kept(update.rejected) if update.rejected else None
+    held = [f for c in (*tables.values(), rejected) if c for f in (c.affected, c.rows)]
+    try:
+        candidates = {t.id: _updated(t, tables[t.id], store=store, engine=engine) for t in outputs}
+        reports = _judge_gold(candidates, outputs, store=store, engine=engine, gate=gate,
+                              run=run, progress=progress)  # fmt: skip
+        writes = []
+        if rejected is not None:
+            writes.append(store.replace_keys(pipeline.quarantine, rejected.rows, rejected.affected))
+            progress("gold.quarantined", rows=writes[-1].rows_written)
+
+        def write(table: TableSpec) -> WriteResult:
+            changed = tables[table.id]
+            written = store.replace_keys(table, changed.rows, changed.affected, marker)
+            progress("gold.updated", table=str(table.id), rows=written.rows_written)
+            return written
+
+        writes.extend(engine.each(write, behind))
+    finally:
+        for frame in held:
+            engine.release(frame)
+        if update.rejected is not None:
+            engine.release(update.rejected.rows)
     return writes, reports
 
 

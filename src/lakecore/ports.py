@@ -298,7 +298,8 @@ class TableStore(Protocol[F]):
 
     def changes(self, table: TableSpec, after: int, upto: int) -> F | None:
         """The rows the commits after version ``after`` up to ``upto`` inserted or updated,
-        as each commit wrote them (a row changed twice is there twice), or None when that
+        as each commit wrote them (a row changed twice is there twice; a row whose business
+        columns stayed as they were, its lineage alone rewritten, is not there), or None when that
         cannot be told from appends and MERGEs alone: a commit in between removed rows or
         replaced them (an overwrite, a restore), or the table did not keep its changes then.
 
@@ -379,6 +380,11 @@ class Engine(Protocol[F]):
     def count(self, frame: F) -> int: ...
 
     def count_by(self, frame: F, columns: Sequence[str]) -> dict[tuple[Any, ...], int]: ...
+
+    def keep(self, frame: F) -> F:
+        """``frame``, computed once where it is first used and kept for the uses after,
+        until ``release``: for a frame several writes read."""
+        ...
 
     def release(self, frame: F) -> None:
         """``frame`` will not be used again: free whatever the engine kept for it."""

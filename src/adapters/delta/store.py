@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import operator
 import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from functools import reduce
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlparse
@@ -310,8 +312,16 @@ class DeltaTableStore:
                 log.info("delta.changes_unknown", table=str(table.id), after=after, upto=upto)
                 return None
         self.observed.read(table.id)
-        kept = changes.where(F.col("_change_type").isin("insert", "update_postimage"))
-        return kept.drop("_change_type", "_commit_version", "_commit_timestamp")
+        kind, commit = F.col("_change_type"), "_commit_version"
+        # An update that rewrote only the lineage (a record delivered again) is no change.
+        same = [commit, *table.business_columns]
+        before = changes.where(kind == "update_preimage").select(
+            *(F.col(quote(c)).alias(f"_before_{i}") for i, c in enumerate(same))
+        )
+        written = changes.where(kind.isin("insert", "update_postimage"))
+        matched = [F.col(quote(c)).eqNullSafe(F.col(f"_before_{i}")) for i, c in enumerate(same)]
+        changed = written.join(before, on=reduce(operator.and_, matched), how="left_anti")
+        return changed.drop("_change_type", commit, "_commit_timestamp")
 
     def history(self, table: TableId, limit: int | None = None) -> list[Commit]:
         with translated(table):

@@ -141,6 +141,10 @@ class InMemoryEngine:
     def count_by(self, frame: Rows, columns: Sequence[str]) -> dict[tuple[Any, ...], int]:
         return dict(Counter(tuple(row.get(c) for c in columns) for row in frame))
 
+    def keep(self, frame: Rows) -> Rows:
+        """Rows are computed when made."""
+        return frame
+
     def release(self, frame: Rows) -> None:
         """Nothing is cached in memory."""
 

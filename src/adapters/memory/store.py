@@ -114,9 +114,9 @@ class InMemoryTableStore:
                 continue
             if commit.operation not in ("WRITE", "MERGE") or commit.metrics["rows_deleted"]:
                 return None
-            before = Counter(_content(row) for row in state.versions[version - 1])
+            before = Counter(_content(row, table) for row in state.versions[version - 1])
             for row in state.versions[version]:
-                content = _content(row)
+                content = _content(row, table)
                 if before[content]:
                     before[content] -= 1
                 else:
@@ -199,5 +199,6 @@ def _key(columns: tuple[str, ...], row: Mapping[str, object]) -> tuple[object, .
     return tuple(row.get(c) for c in columns)
 
 
-def _content(row: Mapping[str, object]) -> tuple[tuple[str, str], ...]:
-    return tuple(sorted((k, repr(v)) for k, v in row.items()))
+def _content(row: Mapping[str, object], table: TableSpec) -> tuple[str, ...]:
+    """What a row holds, its lineage aside."""
+    return tuple(repr(row.get(c)) for c in table.business_columns)

@@ -50,7 +50,8 @@ class SparkEngine:
 
     def __init__(self, spark: SparkSession, side_by_side: int = 4) -> None:
         self._spark = spark
-        self._cached: dict[int, DataFrame] = {}
+        # frames persisted, by the id of the frame whose release unpersists them
+        self._cached: dict[int, list[DataFrame]] = {}
         self._side_by_side = side_by_side
 
     def from_records(
@@ -212,9 +213,13 @@ class SparkEngine:
         rows = frame.groupBy(*columns).count().collect()
         return {tuple(row[c] for c in columns): row["count"] for row in rows}
 
+    def keep(self, frame: DataFrame) -> DataFrame:
+        kept = frame.persist(StorageLevel.MEMORY_AND_DISK_DESER)
+        self._cached.setdefault(id(kept), []).append(kept)
+        return kept
+
     def release(self, frame: DataFrame) -> None:
-        cached = self._cached.pop(id(frame), None)
-        if cached is not None:
+        for cached in self._cached.pop(id(frame), []):
             cached.unpersist()
 
     def each(self, work: Callable[[Item], Out], items: Sequence[Item]) -> list[Out]:
@@ -237,7 +242,7 @@ class SparkEngine:
 
     def _keep(self, cached: DataFrame, conformed: Conformed[DataFrame]) -> Conformed[DataFrame]:
         # Released through the rejected frame, which the use cases write last.
-        self._cached[id(conformed.rejected)] = cached
+        self._cached.setdefault(id(conformed.rejected), []).append(cached)
         return conformed
 
 

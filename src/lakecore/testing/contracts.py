@@ -103,6 +103,23 @@ class TableStoreContract:
         assert self.store.changes(TABLE, merged.version, replaced.version) is None
         assert self.store.changes(TABLE, first.version, replaced.version) is None
 
+    def test_a_row_whose_lineage_alone_was_rewritten_is_no_change(self) -> None:
+        table = TableSpec(
+            TableId(Layer.SILVER, "lineaged"),
+            columns=(Column("id", LONG), Column("name", STRING), Column("_run_id", STRING)),
+            keys=("id",),
+        )
+        spec = MergeSpec.for_table(table, order_by=("_run_id",))
+        rows = [{"id": 1, "name": "a", "_run_id": "r1"}, {"id": 2, "name": "b", "_run_id": "r1"}]
+        first = self.store.merge(table, self.frame(rows), spec)
+        again = [{"id": 1, "name": "a", "_run_id": "r2"}, {"id": 2, "name": "B", "_run_id": "r2"}]
+        second = self.store.merge(table, self.frame(again), spec)
+        assert second.rows_updated == 2
+        assert first.version is not None
+        assert second.version is not None
+        changes = self.store.changes(table, first.version, second.version)
+        assert sorted(self.rows(changes)) == [(2, "B", "r2")]
+
     def test_a_frame_with_unknown_columns_is_a_schema_mismatch(self) -> None:
         with pytest.raises(SchemaMismatch):
             self.store.append(TABLE, self.frame([{"id": 1, "v": 1, "name": "a", "extra": "x"}]))
