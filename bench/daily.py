@@ -29,7 +29,7 @@ from bench import handwritten
 from bench.report import replace_section
 from lakecore.daily import run_daily
 from lakecore.gate import Gate
-from lakecore.ports import RunContext
+from lakecore.ports import Progress, RunContext
 from lakecore.rules import RuleSuite
 from lakecore.schema import TableId
 from pipelines import orders as lh
@@ -132,6 +132,9 @@ def run_lakecore(
     lake: Path,
     run_id: str,
     suites: Mapping[TableId, RuleSuite],
+    *,
+    progress: Progress | None = None,
+    rebuild_gold: bool = False,
 ) -> None:
     """The daily pipeline; with no suites only the quarantine share is judged (and allowed)."""
     started = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
@@ -142,7 +145,8 @@ def run_lakecore(
         engine=SparkEngine(spark),
         gate=Gate(SparkGate(), InMemoryReportStore(), suites, quarantine_threshold=1.0),
         run=RunContext(run_id, DAY, started),
-        progress=_quiet,
+        progress=progress or _quiet,
+        rebuild_gold=rebuild_gold,
     )
 
 

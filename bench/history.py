@@ -12,22 +12,15 @@ import platform
 import shutil
 import statistics
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from pyspark.sql import SparkSession
 
-from adapters.delta.store import DeltaTableStore
-from adapters.memory.quality import InMemoryReportStore
-from adapters.spark.engine import SparkEngine
-from adapters.spark.landing import SparkFileLanding
-from adapters.spark.quality import SparkGate
 from adapters.spark.session import local_session
+from bench.daily import run_lakecore
 from bench.report import replace_section
-from lakecore.daily import run_daily
-from lakecore.gate import Gate
-from lakecore.ports import Progress, RunContext
-from pipelines import orders as lh
+from lakecore.ports import Progress
 from pipelines.orders.generate import GenerateOptions, generate
 
 DAY = date(2026, 11, 27)
@@ -118,17 +111,7 @@ def run(
     progress: Progress | None = None,
 ) -> None:
     """The daily pipeline with only the quarantine share judged (and allowed)."""
-    started = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-    run_daily(
-        pipeline=lh.PIPELINE,
-        landing=SparkFileLanding(spark, landing),
-        store=DeltaTableStore(spark, str(lake)),
-        engine=SparkEngine(spark),
-        gate=Gate(SparkGate(), InMemoryReportStore(), {}, quarantine_threshold=1.0),
-        run=RunContext(run_id, DAY, started),
-        progress=progress or (lambda step, **facts: None),
-        rebuild_gold=rebuild,
-    )
+    run_lakecore(spark, landing, lake, run_id, {}, progress=progress, rebuild_gold=rebuild)
 
 
 def render(
