@@ -364,8 +364,11 @@ def audit_silver(
         previous = None
         if needs_previous_rows(gate, table.id):
             previous = rows_at(table, versions[table.id], store=store, engine=engine)
+        # a candidate is de-duplicated on the merge key: no need to measure that it is unique
+        merged = (pipeline.merges[table.id].keys,) if table.id in by_table else ()
         return check(table, frames[table.id], gate=gate, run=run, references=frames,
-                     version=versions[table.id], previous_rows=previous, progress=progress)  # fmt: skip
+                     version=versions[table.id], previous_rows=previous, unique=merged,
+                     progress=progress)  # fmt: skip
 
     reports = each_table(judge_one, judged, gate=gate, engine=engine)
     reports.append(_quarantine_share(batches, pipeline=pipeline, gate=gate, run=run,

@@ -183,6 +183,44 @@ def test_warnings_are_reported_and_do_not_stop_the_run(day_one: tuple[Path, Path
     assert any(f["order_id"] == "ORD-LATE-1" for f in store.read(lh.FACT_ORDERS))
 
 
+class _Recording(InMemoryGate):
+    """The memory executor, keeping the rules of every suite it was asked to measure."""
+
+    def __init__(self) -> None:
+        self.measured: dict[str, set[str]] = {}
+
+    def measure(self, frame: Any, suite: RuleSuite, references: Any, sample_size: int) -> Any:
+        self.measured.setdefault(str(suite.table), set()).update(r.name for r in suite.rules)
+        return super().measure(frame, suite, references, sample_size)
+
+
+def test_a_silver_candidate_is_not_measured_for_the_uniqueness_its_merge_guarantees(
+    day_one: tuple[Path, Path],
+) -> None:
+    store, executor = InMemoryTableStore(), _Recording()
+    _run(day_one[0], store, DAY)
+    result = run_daily(
+        pipeline=lh.PIPELINE,
+        landing=LocalFileLanding(day_one[1]),
+        store=store,
+        engine=InMemoryEngine(),
+        gate=Gate(executor, InMemoryReportStore(), lh.SUITES),
+        run=RunContext("day-two", DAY + timedelta(1), datetime.combine(DAY, datetime.min.time())),
+        progress=lambda step, **facts: None,
+    )
+    (orders,) = [r for r in result.quality if r.table == lh.ORDERS.id]
+    (unique,) = [r for r in orders.results if r.rule == "unique(order_id,event_ts)"]
+    assert (unique.passed, unique.unexpected) == (True, 0)
+    assert "by construction" in (unique.observed or "")
+    assert "unique(order_id,event_ts)" not in executor.measured["silver.orders"]
+    assert "not_null(order_id)" in executor.measured["silver.orders"]
+    # gold candidates come from a transform, not a merge: their keys are measured
+    assert "unique(order_id)" in executor.measured["gold.fact_orders"]
+    # and the guarantee holds: the table as merged has each key once
+    keys = [(r["order_id"], r["event_ts"]) for r in store.read(lh.ORDERS)]
+    assert len(keys) == len(set(keys))
+
+
 class _Untouchable(LocalFileLanding):
     def list_files(self, dataset: Any) -> Any:
         raise AssertionError("data was read before the suites were checked")
