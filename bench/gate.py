@@ -23,11 +23,15 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from adapters.memory.quality import InMemoryReportStore
 from adapters.spark.engine import violation
 from adapters.spark.quality import SparkGate
 from adapters.spark.session import local_session
 from adapters.spark.types import spark_schema
+from bench import deequ
 from bench.report import replace_section
+from lakecore.gate import Gate, check
+from lakecore.ports import RunContext
 from lakecore.quality import GateContext, judge
 from lakecore.rules import (
     Freshness,
@@ -90,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=Path("build/bench-gate"))
     parser.add_argument("--report", type=Path, default=Path("docs/BENCHMARKS.md"))
     parser.add_argument("--no-gx", dest="gx", action="store_false", help="skip the GX runs")
+    parser.add_argument(
+        "--no-deequ", dest="deequ", action="store_false", help="skip the Deequ runs"
+    )
     args = parser.parse_args(argv)
     assert len(SUITE.rules) == 30
     SUITE.validate(lh.ORDERS)
@@ -104,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             "spark.driver.memory": os.environ.get("BENCH_DRIVER_MEMORY", "8g"),
             # count() must scan: no answer from the Delta log's statistics
             "spark.databricks.delta.optimizeMetadataQuery.enabled": "false",
+            **({"spark.jars": str(deequ.jar())} if args.deequ else {}),
         },
     )
     spark = next(session)
@@ -114,8 +122,9 @@ def main(argv: list[str] | None = None) -> int:
             "count() (floor)": frame.count,
             "scan of the rule columns (floor)": lambda: column_scan(frame),
             "native gate": lambda: native(frame),
+            "native gate on a silver candidate (merge key known unique)": lambda: candidate(frame),
             "native, row rules only (the one scan)": lambda: native(frame, ROW_RULES),
-            "native, row rules without the 10 patterns": lambda: native(frame, NO_PATTERNS),
+            "native, row rules without the patterns": lambda: native(frame, NO_PATTERNS),
             "one scan per rule": lambda: per_rule(frame),
         }
         if args.gx:
@@ -124,9 +133,11 @@ def main(argv: list[str] | None = None) -> int:
             gx = GreatExpectationsGate()
             runs["GX, SUMMARY"] = lambda: gx.validate(frame, SUITE, {}, "SUMMARY")
             runs["GX, BOOLEAN_ONLY"] = lambda: gx.validate(frame, SUITE, {}, "BOOLEAN_ONLY")
+        if args.deequ:
+            runs["Deequ"] = lambda: deequ_verdicts(spark, frame)
         frame.count(), native(frame)  # warm the JVM before anything is timed
         results = {
-            name: measure(spark, name, run, args, fast="GX" not in name)
+            name: measure(spark, name, run, args, fast=not name.startswith(("GX", "Deequ")))
             for name, run in runs.items()
         }
 
@@ -181,6 +192,30 @@ def native(frame: DataFrame, suite: RuleSuite = SUITE) -> object:
     )
 
 
+def candidate(frame: DataFrame) -> object:
+    """The gate as the daily run calls it on a silver candidate, de-duplicated on its merge
+    key (``lakecore.gate.check`` with ``unique``): the key-set pass is not needed."""
+    report = check(
+        lh.ORDERS,
+        frame,
+        gate=Gate(SparkGate(), InMemoryReportStore(), {SUITE.table: SUITE}),
+        run=RunContext("bench", DAY, datetime.now(UTC).replace(tzinfo=None)),
+        unique=(lh.ORDERS.keys,),
+        progress=lambda step, **facts: None,
+    )
+    if not report.passed:
+        raise SystemExit(f"the native gate failed the clean table: {report.failures}")
+    return report
+
+
+def deequ_verdicts(spark: SparkSession, frame: DataFrame) -> object:
+    """Deequ on the same rules; like the native gate it must find every rule holding."""
+    held = deequ.verify(spark, frame, SUITE, DAY)
+    if len(held) != len(SUITE.rules) or not all(held.values()):
+        raise SystemExit(f"Deequ disagrees with the native gate: {held}")
+    return held
+
+
 def per_rule(frame: DataFrame) -> object:
     """What a gate without a plan does: one Spark job per rule."""
     counts = []
@@ -221,7 +256,7 @@ def render(args: Any, results: dict[str, tuple[list[float], int]]) -> str:
         )
     table = "\n".join(rows)
     lines = [
-        "## Quality gate: native single pass vs Great Expectations vs one scan per rule",
+        "## Quality gate: native single pass vs Great Expectations, Deequ and one scan per rule",
         "",
         f"`make bench` ({datetime.now(UTC):%Y-%m-%d}, {platform.machine()}, "
         f"{os.cpu_count()} cores, local Spark): 30 rules (27 row rules, 2 key sets, "
@@ -235,22 +270,44 @@ def render(args: Any, results: dict[str, tuple[list[float], int]]) -> str:
     ]
     scan = medians["scan of the rule columns (floor)"]
     count = medians["count() (floor)"]
+    on_candidate = medians["native gate on a silver candidate (merge key known unique)"]
+    patterns = sum(isinstance(rule, Pattern) for rule in SUITE.rules)
     lines.append(
         f"Native gate / count() = **{native_s / count:.2f}x**; native gate / scan of the "
-        f"rule columns = **{native_s / scan:.2f}x** (target ≤ 1.5x). Its one scan of all "
-        f"27 row rules alone is {medians['native, row rules only (the one scan)'] / scan:.2f}x "
-        "the bare scan, and "
-        f"{medians['native, row rules without the 10 patterns'] / scan:.2f}x without the "
-        "regular expressions (Java regex matching is most of its cost); the key-set pass "
-        f"is the rest. Native Spark jobs: {results['native gate'][1]} (1 scan, 1 hash pass "
-        "for the key set (order_id, event_ts) — the wider key set is implied unique and not "
-        "scanned — and the stages adaptive execution reports as jobs); count() answers from "
-        "Parquet footers, so it is no floor for reading columns."
+        f"rule columns = **{native_s / scan:.2f}x**, and **{on_candidate / scan:.2f}x** on a "
+        "silver candidate, the frame the daily run judges (target ≤ 1.5x): the candidate is "
+        "de-duplicated on its merge key (order_id, event_ts), so the gate skips the key-set "
+        "pass for it and for the wider key set. Its one scan of all 27 row rules alone is "
+        f"{medians['native, row rules only (the one scan)'] / scan:.2f}x the bare scan, and "
+        f"{medians['native, row rules without the patterns'] / scan:.2f}x without the "
+        f"{patterns} regular expressions: Java regex matching (each value decoded to a Java "
+        "string, then matched) is the rest. Native Spark jobs: "
+        f"{results['native gate'][1]} (1 scan, 1 hash pass for the key set (order_id, "
+        "event_ts) — the wider key set is implied unique and not scanned — and the stages "
+        "adaptive execution reports as jobs); count() answers from Parquet footers, so it "
+        "is no floor for reading columns."
+    )
+    no_patterns = medians["native, row rules without the patterns"]
+    lines.append(
+        f"What stands between the gate and the target: the {patterns} patterns cost "
+        f"{medians['native, row rules only (the one scan)'] - no_patterns:.1f} s, "
+        f"{(medians['native, row rules only (the one scan)'] - no_patterns) / scan:.1f}x the "
+        "whole bare scan. Spark's `rlike` decodes each value into a Java string and runs "
+        "`java.util.regex` on it; Spark's string functions (`translate`, `substring` per "
+        "character) measured no faster. Meeting 1.5x needs a matcher working on the UTF-8 "
+        "bytes without the copy (a Catalyst "
+        "expression of our own); not built yet."
     )
     if "GX, SUMMARY" in medians:
         lines.append(
             f"GX SUMMARY / native = **{medians['GX, SUMMARY'] / native_s:.1f}x** (target ≥ 3x); "
             f"GX BOOLEAN_ONLY / native = {medians['GX, BOOLEAN_ONLY'] / native_s:.1f}x."
+        )
+    if "Deequ" in medians:
+        lines.append(
+            f"Deequ (2.0.7-spark-3.5 through PyDeequ, the same 30 rules as constraints, "
+            f"`bench/deequ.py`) / native = **{medians['Deequ'] / native_s:.1f}x**; both find "
+            "every rule holding."
         )
     return "\n".join(lines) + "\n"
 
