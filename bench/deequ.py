@@ -77,9 +77,20 @@ def check_for(spark: SparkSession, suite: RuleSuite, as_of: date):  # type: igno
 
 
 def verify(spark: SparkSession, frame: DataFrame, suite: RuleSuite, as_of: date) -> dict[str, bool]:
-    """Run the suite with Deequ: each constraint and whether it held."""
+    """Run the suite with Deequ: each rule's name and whether its constraint held."""
     from pydeequ.verification import VerificationResult, VerificationSuite
 
     result = VerificationSuite(spark).onData(frame).addCheck(check_for(spark, suite, as_of)).run()
     rows = VerificationResult.checkResultsAsDataFrame(spark, result).collect()
-    return {row["constraint"]: row["constraint_status"] == "Success" for row in rows}
+    if len(rows) != len(suite.rules):
+        raise SystemExit(f"Deequ reported {len(rows)} constraints for {len(suite.rules)} rules")
+    # Deequ reports the constraints in the order they were added: one per rule
+    return {
+        rule.name: row["constraint_status"] == "Success"
+        for rule, row in zip(suite.rules, rows, strict=True)
+    }
+
+
+def close(spark: SparkSession) -> None:
+    """Stop the Py4J callback server PyDeequ started: its thread keeps Python from exiting."""
+    spark.sparkContext._gateway.shutdown_callback_server()  # type: ignore[union-attr]
