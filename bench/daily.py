@@ -24,9 +24,9 @@ from adapters.memory.quality import InMemoryReportStore
 from adapters.spark.engine import SparkEngine
 from adapters.spark.landing import SparkFileLanding
 from adapters.spark.quality import SparkGate
-from adapters.spark.session import local_session
 from bench import handwritten
 from bench.report import replace_section
+from bench.session import bench_session
 from lakecore.daily import run_daily
 from lakecore.gate import Gate
 from lakecore.ports import Progress, RunContext
@@ -52,13 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     landing = prepare_landing(args.workdir / "landing", args.rows, args.dirty)
-    spark_gen = local_session(
-        master="local[*]",
-        jars_dir=Path("build/jars"),
-        shuffle_partitions=int(os.environ.get("LAKECORE_SPARK_SHUFFLE_PARTITIONS", "8")),
-        ui=False,
-        app_name="bench-daily",
-    )
+    spark_gen = bench_session("bench-daily")
     spark = next(spark_gen)
     try:
         jobs: dict[str, Callable[[Path, Path, str], None]] = {

@@ -38,10 +38,6 @@ def _any(fraction: float) -> bool:
     return fraction > 0.0
 
 
-def _sql_value(value: object) -> str:
-    return f"'{value}'" if isinstance(value, str) else str(value)
-
-
 def check_for(spark: SparkSession, suite: RuleSuite, as_of: date):  # type: ignore[no-untyped-def]
     """The Deequ ``Check`` asking what ``suite`` asks, one constraint per rule."""
     from pydeequ.checks import Check, CheckLevel
@@ -69,8 +65,7 @@ def check_for(spark: SparkSession, suite: RuleSuite, as_of: date):  # type: igno
             # Deequ's Maximum is numeric only: "the newest value is recent enough" is "some
             # value is", which Deequ can count
             oldest = as_of - timedelta(days=rule.max_age_days)
-            check = check.satisfies(f"`{rule.column}` >= {_sql_value(str(oldest))}",
-                                    rule.name, _any)  # fmt: skip
+            check = check.satisfies(f"`{rule.column}` >= '{oldest}'", rule.name, _any)
         else:
             raise SystemExit(f"no Deequ constraint for {rule.name}")
     return check

@@ -26,10 +26,10 @@ from pyspark.sql import functions as F
 from adapters.memory.quality import InMemoryReportStore
 from adapters.spark.engine import violation
 from adapters.spark.quality import SparkGate
-from adapters.spark.session import local_session
 from adapters.spark.types import spark_schema
 from bench import deequ
 from bench.report import replace_section
+from bench.session import bench_session
 from lakecore.gate import Gate, check
 from lakecore.ports import RunContext
 from lakecore.quality import GateContext, QualityReport, judge
@@ -101,13 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     assert len(SUITE.rules) == 30
     SUITE.validate(lh.ORDERS)
 
-    session = local_session(
-        master="local[*]",
-        jars_dir=Path("build/jars"),
-        shuffle_partitions=int(os.environ.get("LAKECORE_SPARK_SHUFFLE_PARTITIONS", "8")),
-        ui=False,
-        app_name="bench-gate",
-        extra={
+    session = bench_session(
+        "bench-gate",
+        {
             "spark.driver.memory": os.environ.get("BENCH_DRIVER_MEMORY", "8g"),
             # count() must scan: no answer from the Delta log's statistics
             "spark.databricks.delta.optimizeMetadataQuery.enabled": "false",

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from pyspark.sql import SparkSession
 
-from adapters.spark.session import local_session
 from bench.daily import run_lakecore
 from bench.report import replace_section
+from bench.session import bench_session
 from lakecore.ports import Progress
 from pipelines.orders.generate import GenerateOptions, generate
 
@@ -40,13 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(args.workdir, ignore_errors=True)
     day = args.workdir / "day"
     generate(GenerateOptions(day, args.rows, seed=7, dirty=0.02, business_date=DAY))
-    spark_gen = local_session(
-        master="local[*]",
-        jars_dir=Path("build/jars"),
-        shuffle_partitions=int(os.environ.get("LAKECORE_SPARK_SHUFFLE_PARTITIONS", "8")),
-        ui=False,
-        app_name="bench-history",
-    )
+    spark_gen = bench_session("bench-history")
     spark = next(spark_gen)
     try:
         bases = {h: build_history(spark, args.workdir, h, args.rows) for h in HISTORIES}

@@ -30,9 +30,11 @@ from pathlib import Path
 
 from bench.daily import DAY, prepare_landing
 from bench.report import replace_section
+from bench.session import bench_session
 
 LAKECORE = Path(sys.executable).parent / "lakecore"
 REPORT_PLOT = "scaling.png"
+_MEMORY = {"spark.driver.memory": os.environ.get("BENCH_DRIVER_MEMORY", "8g")}
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,8 @@ class Point:
 
 
 def daily_point(landing: Path, lake: Path, rows: int) -> Point:
-    """A cold ``lakecore run daily`` (new process, empty lake); peak RSS of its process tree."""
+    """A cold ``lakecore run daily`` (new process, empty lake, removed after) and the largest
+    peak resident set in its process tree."""
     shutil.rmtree(lake, ignore_errors=True)
     env = {
         **os.environ,
@@ -65,17 +68,18 @@ def daily_point(landing: Path, lake: Path, rows: int) -> Point:
         process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=errors)
         peak = 0
         while process.poll() is None:
-            peak = max(peak, *_peaks(process.pid))
+            peak = max(peak, _peak(process.pid))
             time.sleep(0.5)
     seconds = time.perf_counter() - started
     if process.returncode != 0:
         tail = log.read_text()[-2000:]
         raise SystemExit(f"lakecore run daily failed ({process.returncode}): {tail}")
+    shutil.rmtree(lake)
     return Point(rows, seconds, peak / 1024)
 
 
-def _peaks(root: int) -> list[int]:
-    """The peak resident set (VmHWM, kB) of ``root`` and each of its descendants now alive.
+def _peak(root: int) -> int:
+    """The largest peak resident set (VmHWM, kB) of ``root`` and its descendants now alive.
     The Spark driver's JVM is a grandchild (the CLI starts it), so ``wait4`` does not see it."""
     parents: dict[int, int] = {}
     peaks: dict[int, int] = {}
@@ -94,7 +98,7 @@ def _peaks(root: int) -> list[int]:
             if parent in tree and pid not in tree:
                 tree.add(pid)
                 found = True
-    return [peaks.get(pid, 0) for pid in tree]
+    return max(peaks.get(pid, 0) for pid in tree)
 
 
 def daily(sizes: Sequence[int], repeats: int, workdir: Path) -> list[Point]:
@@ -103,13 +107,10 @@ def daily(sizes: Sequence[int], repeats: int, workdir: Path) -> list[Point]:
         landing = prepare_landing(workdir / f"landing-{rows}", rows, 0.02)
         runs = [daily_point(landing, (workdir / f"lake-{rows}").resolve(), rows)
                 for _ in range(repeats)]  # fmt: skip
-        best = min(runs, key=lambda p: p.seconds)
         median = statistics.median(p.seconds for p in runs)
         points.append(Point(rows, median, max(p.peak_mb or 0 for p in runs)))
         print(f"daily {rows:>10,} records: {median:7.1f} s, {rows / median:9,.0f} records/s, "
-              f"peak {points[-1].peak_mb:,.0f} MB (best {best.seconds:.1f} s)",
-              flush=True)  # fmt: skip
-    shutil.rmtree(workdir / f"lake-{sizes[-1]}", ignore_errors=True)
+              f"peak {points[-1].peak_mb:,.0f} MB", flush=True)  # fmt: skip
     return points
 
 
@@ -117,7 +118,7 @@ def gate(sizes: Sequence[int], repeats: int, workdir: Path) -> tuple[list[Point]
     """The native gate and the bare scan of its columns at each size, one session."""
     from bench import gate as bench_gate
 
-    spark_gen = _session("bench-scaling-gate")
+    spark_gen = bench_session("bench-scaling-gate", _MEMORY)
     spark = next(spark_gen)
     gated, scanned = [], []
     try:
@@ -142,7 +143,7 @@ def stream(sizes: Sequence[int], per_trigger: int, workdir: Path) -> list[Point]
 
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
-    spark_gen = _session("bench-scaling-stream")
+    spark_gen = bench_session("bench-scaling-stream", _MEMORY)
     spark = next(spark_gen)
     points = []
     try:
@@ -171,19 +172,6 @@ def _median(run: Callable[[], object], repeats: int) -> float:
         run()
         times.append(time.perf_counter() - started)
     return statistics.median(times)
-
-
-def _session(name: str):  # type: ignore[no-untyped-def]
-    from adapters.spark.session import local_session
-
-    return local_session(
-        master="local[*]",
-        jars_dir=Path("build/jars"),
-        shuffle_partitions=int(os.environ.get("LAKECORE_SPARK_SHUFFLE_PARTITIONS", "8")),
-        ui=False,
-        app_name=name,
-        extra={"spark.driver.memory": os.environ.get("BENCH_DRIVER_MEMORY", "8g")},
-    )
 
 
 def growth(points: Sequence[Point]) -> float:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import time
@@ -26,8 +25,8 @@ from adapters.secrets.local import LocalSecretStore, variable
 from adapters.snowflake.source import SnowflakeConfig, SnowflakeSource, Window
 from adapters.spark.engine import SparkEngine
 from adapters.spark.quality import SparkGate
-from adapters.spark.session import local_session
 from bench.report import replace_section
+from bench.session import bench_session
 from lakecore.daily import run_daily
 from lakecore.gate import Gate
 from lakecore.ports import RunContext
@@ -133,13 +132,7 @@ def main(argv: list[str] | None = None) -> int:
 
     rates = salesforce_rates(args.salesforce_records, args.workdir)
     print(f"salesforce: {rates}", flush=True)
-    spark_gen = local_session(
-        master="local[*]",
-        jars_dir=Path("build/jars"),
-        shuffle_partitions=int(os.environ.get("LAKECORE_SPARK_SHUFFLE_PARTITIONS", "8")),
-        ui=False,
-        app_name="bench-sources",
-    )
+    spark_gen = bench_session("bench-sources")
     spark = next(spark_gen)
     first: dict[int, list[float]] = {n: [] for n in args.silver_rows}
     replay: dict[int, list[float]] = {n: [] for n in args.silver_rows}

@@ -24,8 +24,8 @@ from adapters.delta.store import DeltaTableStore
 from adapters.kafka.stream import KafkaStreamConfig, SparkKafkaSource
 from adapters.kafka.topics import KafkaTopics, Produced
 from adapters.spark.engine import SparkEngine
-from adapters.spark.session import local_session
 from bench.report import replace_section
+from bench.session import bench_session
 from lakecore.ports import RunContext
 from lakecore.stream import MicroBatch, stream_batch
 from pipelines import orders as lh
@@ -135,13 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir = args.workdir.resolve()
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
-    spark_gen = local_session(
-        master="local[*]",
-        jars_dir=Path("build/jars"),
-        shuffle_partitions=int(os.environ.get("LAKECORE_SPARK_SHUFFLE_PARTITIONS", "8")),
-        ui=False,
-        app_name="bench-stream",
-    )
+    spark_gen = bench_session("bench-stream")
     spark = next(spark_gen)
     runs: dict[str, list[Timing]] = {"plain": [], "lakecore": []}
     try:
