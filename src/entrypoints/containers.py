@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import structlog
 from dependency_injector import containers, providers
 from pyspark.sql import DataFrame, SparkSession
 
@@ -26,6 +27,7 @@ from entrypoints.settings import (
     Environment,
     GateExecutor,
     Settings,
+    SparkProfile,
     secret_variables,
     switch,
     under_spark_submit,
@@ -38,6 +40,8 @@ from lakecore.pipeline import Pipeline
 from lakecore.ports import QualityGate, ReportStore, SecretStore, Source
 from lakecore.schema import TableId
 
+log = structlog.get_logger("lakecore")
+
 
 def spark_session(settings: Settings) -> Iterator[SparkSession]:
     """The session ``spark-submit`` started (EMR Serverless, or a local ``spark-submit``), or a
@@ -47,12 +51,16 @@ def spark_session(settings: Settings) -> Iterator[SparkSession]:
         yield from cluster_session()
         return
     aws = settings.aws
+    profile = spark_profile(settings)
+    small = profile is SparkProfile.SMALL
+    log.info("spark.local", master=settings.spark_master, profile=profile.value)
     yield from local_session(
         master=settings.spark_master,
         jars_dir=settings.jars_dir,
         shuffle_partitions=settings.spark_shuffle_partitions,
         ui=settings.spark_ui,
         extra=s3_settings(aws.region, aws.endpoint_url, aws.s3_path_style),
+        small_data=small,
     )
 
 
@@ -98,6 +106,34 @@ def local_lake(settings: Settings) -> Path | None:
     if root.scheme in S3_SCHEMES:
         return None
     return Path(root.path if root.scheme == "file" else settings.lake_root)
+
+
+#: Under ``LAKECORE_SPARK_PROFILE=auto``, a run that may read less than this (its landing
+#: and a local lake) gets the small-data session: a 250,000-record day (78 MB of landing)
+#: took as long either way, a 1M-record day 1.8x longer with it.
+SMALL_DATA_BYTES = 32 * 2**20
+
+
+def spark_profile(settings: Settings, reading: int = 0) -> SparkProfile:
+    """The profile ``auto`` stands for: small when ``reading`` bytes (a run's landing) and the
+    lake's files (none counted for a lake on S3) are less than ``SMALL_DATA_BYTES``."""
+    if settings.spark_profile is not SparkProfile.AUTO:
+        return settings.spark_profile
+    lake = local_lake(settings)
+    total = reading + (bytes_under(lake, SMALL_DATA_BYTES) if lake else 0)
+    return SparkProfile.SMALL if total < SMALL_DATA_BYTES else SparkProfile.LARGE
+
+
+def bytes_under(root: Path, enough: int) -> int:
+    """The size of the files under ``root`` (0 when it does not exist), counted up to
+    ``enough``."""
+    total = 0
+    for path in root.rglob("*"):
+        if path.is_file():
+            total += path.stat().st_size
+            if total >= enough:
+                break
+    return total
 
 
 def lineage_sink(settings: Settings, pipeline: Pipeline, store: DeltaTableStore) -> LineageSink:

@@ -8,9 +8,9 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from adapters.files.landing import S3_SCHEMES, LandingFolder
+from adapters.files.landing import S3_SCHEMES, LandingFolder, LocalFolder
 from entrypoints import quality
-from entrypoints.containers import Container, aws_client
+from entrypoints.containers import Container, aws_client, spark_profile
 from entrypoints.runner import EXIT_OK, guarded, new_run, progress, running
 from entrypoints.settings import Settings
 from lakecore.daily import DailyReport, Stage, run_daily
@@ -34,6 +34,7 @@ def run(
         if landing is None:
             raise ConfigurationError("say where landing files are: --landing or LAKECORE_LANDING")
         folder = landing_folder(container.settings(), landing)
+        choose_profile(container, folder)
     container.pipeline()  # a definition that does not hold fails here, before Spark starts
     context = new_run(proc_date)
     with running(container, "daily", context) as started:
@@ -51,6 +52,15 @@ def landing_folder(settings: Settings, landing: str | Path) -> Path | LandingFol
     if not Path(landing).is_dir():
         raise SourceNotFound(f"landing folder {landing} does not exist")
     return Path(landing)
+
+
+def choose_profile(container: Container, folder: Path | LandingFolder) -> None:
+    """Settle ``LAKECORE_SPARK_PROFILE=auto`` with the landing's size counted in (the whole
+    folder: every day in it)."""
+    settings = container.settings()
+    landing = (LocalFolder(folder) if isinstance(folder, Path) else folder).total_bytes()
+    chosen = spark_profile(settings, landing)
+    container.settings.override(settings.model_copy(update={"spark_profile": chosen}))
 
 
 def execute(

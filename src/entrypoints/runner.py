@@ -114,6 +114,9 @@ def running(container: Container, job: str, run: RunContext | None = None) -> It
     """Start the container's resources, bind the run to every log line, shut down after.
     With a ``run``, its lineage events are sent: at the start, and at the end with what the
     run read, wrote and judged (and its error, when it failed)."""
+    # Logging first: ``init_resources`` starts resources in no fixed order, and what the
+    # others log while they start must already be formatted and masked.
+    container.logging.init()
     container.init_resources()
     structlog.contextvars.bind_contextvars(job=job, **({"run_id": run.run_id} if run else {}))
     try:

@@ -25,6 +25,18 @@ class Environment(StrEnum):
     AWS = "aws"
 
 
+class SparkProfile(StrEnum):
+    """How a local session's JVM and Spark run expressions (``adapters.spark.session``)."""
+
+    #: ``small`` for a run that may read little (its landing and a local lake under 32 MB),
+    #: ``large`` for the rest and for a stream
+    AUTO = "auto"
+    #: interpreted expressions and a quickly compiling JIT: a small day in a third less time
+    SMALL = "small"
+    #: Spark's defaults (generated code, the full JIT): what large inputs need
+    LARGE = "large"
+
+
 class GateExecutor(StrEnum):
     NATIVE = "native"
     GX = "gx"
@@ -107,6 +119,8 @@ class Settings(BaseSettings):
     #: how many independent tables a job works on at once (1: one after another)
     spark_side_by_side: int = Field(default=4, ge=1)
     spark_ui: bool = False
+    #: ``auto``, ``small`` or ``large`` (``SparkProfile``); local sessions only
+    spark_profile: SparkProfile = SparkProfile.AUTO
     log_format: str = Field(default="auto", pattern="^(auto|json|console)$")
     log_level: str = "INFO"
     gate_executor: GateExecutor = GateExecutor.NATIVE
@@ -190,8 +204,8 @@ def switch(system: str) -> str:
 
 #: How to reach AWS and run Spark from this machine: a job run on EMR Serverless has its own.
 NOT_FOR_JOBS = frozenset(
-    {"env", "jars_dir", "spark_master", "spark_ui", "secrets_dir", "gx_docs_dir", "log_format",
-     "dag_runner"}
+    {"env", "jars_dir", "spark_master", "spark_ui", "spark_profile", "secrets_dir", "gx_docs_dir",
+     "log_format", "dag_runner"}
 )  # fmt: skip
 NOT_FOR_JOBS_AWS = frozenset(
     {"endpoint_url", "s3_path_style", "emr_execution_role_arn", "emr_artifacts"}

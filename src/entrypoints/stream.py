@@ -26,7 +26,7 @@ from adapters.files.landing import S3_SCHEMES
 from adapters.kafka.security import KAFKA_LOGIN, KafkaSecurity, kafka_security
 from entrypoints.containers import Container, aws_client
 from entrypoints.runner import EXIT_OK, new_run, progress, running
-from entrypoints.settings import Settings, switch
+from entrypoints.settings import Settings, SparkProfile, switch
 from lakecore.errors import ConfigurationError, SecretNotFound
 from lakecore.ports import RunContext, SecretStore
 from lakecore.stream import BatchOutcome, MicroBatch, Stream, check_position, stream_batch
@@ -63,6 +63,9 @@ def command(args: argparse.Namespace) -> int:
         raise ConfigurationError(f"unexpected argument {args.stream!r}")
     stream = pipeline.stream(args.name)
     settings = container.settings()
+    if settings.spark_profile is SparkProfile.AUTO:  # a stream runs long, its input unbounded
+        settings = settings.model_copy(update={"spark_profile": SparkProfile.LARGE})
+        container.settings.override(settings)
     _bootstrap(settings)
     security = security_of(container.secrets())
     config = kafka_config(settings, stream, available_now=args.available_now, security=security)

@@ -56,9 +56,11 @@ def test_a_daily_run_on_a_standalone_cluster_leaves_the_local_runs_lake(
     lake = tmp_path / "lake"
     command = [str(LAKECORE), "run", "daily", "--master", cluster.master,
                "--landing", str(landing), "--date", str(DAY)]  # fmt: skip
-    done = subprocess.run(
-        command, env=cli_env(lake), capture_output=True, text=True, timeout=900, check=False
-    )
+    # Spark's defaults (generated code) on the cluster, the small-data profile (interpreted
+    # expressions) in the test session's local run: the two must agree.
+    env = cli_env(lake, LAKECORE_SPARK_PROFILE="large")
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900,
+                          check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     apps = cluster.state()["completedapps"]
     assert [a["name"] for a in apps] == ["lakecore"]  # type: ignore[index]

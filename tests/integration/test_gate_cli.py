@@ -60,6 +60,8 @@ def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
                      "--date", "2026-11-26").returncode == 0  # fmt: skip
     done = _lakecore(lake, "run", "daily", "--landing", str(clean), "--date", "2026-11-26")
     assert done.returncode == 0, done.stderr[-3000:]
+    started = [json.loads(line) for line in done.stderr.splitlines() if "spark.local" in line]
+    assert [e["profile"] for e in started] == ["small"]  # auto, for a landing this small
     assert "Quality gate" in done.stdout
     assert "FAILED" not in done.stdout
     return lake

@@ -21,6 +21,10 @@ class LandingFolder(Protocol):
 
     def first_line(self, relative: str) -> str: ...
 
+    def total_bytes(self) -> int:
+        """The size of everything under the root."""
+        ...
+
 
 class LocalFolder:
     """Files under a local folder; a file's checksum is the sha256 of its content."""
@@ -35,3 +39,6 @@ class LocalFolder:
     def first_line(self, relative: str) -> str:
         with (self.root / relative).open(encoding="utf-8", newline="") as handle:
             return handle.readline()
+
+    def total_bytes(self) -> int:
+        return sum(f.stat().st_size for f in self.root.rglob("*") if f.is_file())

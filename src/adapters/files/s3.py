@@ -62,6 +62,10 @@ class S3Folder:
             text: str = head["Body"].read().decode("utf-8", errors="replace")
         return text.splitlines(keepends=True)[0] if text else ""
 
+    def total_bytes(self) -> int:
+        with aws_errors(f"cannot list landing {self.uri}"):
+            return sum(int(item["Size"]) for item in self._listed(self._base))
+
     def _listed(self, prefix: str, limit: int | None = None) -> list[dict[str, Any]]:
         pages = self._client.get_paginator("list_objects_v2").paginate(
             Bucket=self._bucket,

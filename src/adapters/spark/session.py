@@ -57,6 +57,19 @@ LOCAL_CONF: Mapping[str, str] = {
     "spark.sql.sources.parallelPartitionDiscovery.parallelism": "8",
 }
 
+#: For small inputs (a day of up to some 100,000 records): expressions interpreted instead of
+#: compiled (Janino's compile of each query's generated code outweighs the few rows it runs
+#: on) and a JIT that stops at its quick first tier (the second tier's compiles compete with
+#: the job for the cores). A cold ``run daily`` of 2,000 records took 37 s against 59 s with
+#: Spark's defaults, of 250,000 records 84 s against 80 s, of 1M 239 s against 135 s.
+#: The factory mode is an internal Spark setting (documented for Spark's tests); interpreted
+#: and generated code give the same results, and Spark's own suites run both.
+SMALL_DATA_CONF: Mapping[str, str] = {
+    "spark.sql.codegen.wholeStage": "false",
+    "spark.sql.codegen.factoryMode": "NO_CODEGEN",
+}
+SMALL_DATA_JVM = "-XX:TieredStopAtLevel=1"
+
 
 def use_utc() -> None:
     """Run the driver's Python in UTC too, so timestamps collected from Spark are UTC."""
@@ -131,22 +144,17 @@ def local_session(
     ui: bool,
     app_name: str = "lakecore",
     extra: Mapping[str, str] | None = None,
+    small_data: bool = False,
 ) -> Iterator[SparkSession]:
     """A local SparkSession with Delta (jars from ``jars_dir``, or resolved from Maven Central
-    when it is None); stopped when the resource closes."""
+    when it is None), tuned for small inputs when ``small_data`` (``SMALL_DATA_CONF``);
+    stopped when the resource closes."""
     use_utc()
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     builder = SparkSession.builder.master(master).appName(app_name)
-    conf = {
-        **BASE_CONF,
-        **LOCAL_CONF,
-        **jar_settings(jars_dir, master),
-        "spark.sql.shuffle.partitions": str(shuffle_partitions),
-        "spark.ui.enabled": str(ui).lower(),
-        "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}",
-        **(extra or {}),
-    }
-    for key, value in conf.items():
+    conf = local_conf(master=master, jars_dir=jars_dir, shuffle_partitions=shuffle_partitions,
+                      ui=ui, small_data=small_data)  # fmt: skip
+    for key, value in {**conf, **(extra or {})}.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
@@ -154,6 +162,22 @@ def local_session(
         yield spark
     finally:
         spark.stop()
+
+
+def local_conf(
+    *, master: str, jars_dir: Path | None, shuffle_partitions: int, ui: bool, small_data: bool
+) -> dict[str, str]:
+    """The settings of ``local_session``."""
+    java = f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}"
+    return {
+        **BASE_CONF,
+        **LOCAL_CONF,
+        **(SMALL_DATA_CONF if small_data else {}),
+        **jar_settings(jars_dir, master),
+        "spark.sql.shuffle.partitions": str(shuffle_partitions),
+        "spark.ui.enabled": str(ui).lower(),
+        "spark.driver.extraJavaOptions": f"{java} {SMALL_DATA_JVM}" if small_data else java,
+    }
 
 
 def cluster_session(app_name: str = "lakecore") -> Iterator[SparkSession]:

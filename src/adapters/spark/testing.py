@@ -1,7 +1,7 @@
 """pytest fixtures for a local Spark + Delta lake: ``-p adapters.spark.testing``.
 
 * ``spark``: one local SparkSession with Delta for the test session (2 cores, 2 shuffle
-  partitions, no UI). Its JVM jars come from the ini option ``lakecore_jars_dir`` (a folder,
+  partitions, no UI, tuned for small frames: ``SMALL_DATA_CONF``). Its JVM jars come from the ini option ``lakecore_jars_dir`` (a folder,
   relative to the rootdir) or, without it, from Maven Central into the user's Ivy cache.
 * ``delta_store``: a ``DeltaTableStore`` on a fresh lake under the test's ``tmp_path``.
 """
@@ -28,7 +28,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def spark(pytestconfig: pytest.Config) -> Iterator[SparkSession]:
     folder = str(pytestconfig.getini("lakecore_jars_dir") or "")
     jars = pytestconfig.rootpath / folder if folder else None
-    yield from local_session(master="local[2]", jars_dir=jars, shuffle_partitions=2, ui=False)
+    yield from local_session(master="local[2]", jars_dir=jars, shuffle_partitions=2, ui=False,
+                             small_data=True)  # fmt: skip
 
 
 @pytest.fixture
