@@ -94,7 +94,7 @@ unit: setup ## fast tests on the in-memory adapters
 	$(BIN)/pytest tests/unit -q -n 2 --dist worksteal
 
 integration: setup ## tests on local Spark + Delta
-	$(BIN)/pytest tests/integration -q --durations=25
+	$(BIN)/pytest tests/integration -q --durations=40
 
 examples: setup ## the example pipeline's own tests (memory, Spark + Delta, the CLI)
 	cd examples/sensors && $(CURDIR)/$(BIN)/pytest -q -o lakecore_jars_dir=$(CURDIR)/$(JARS)
