@@ -17,7 +17,7 @@ export PYTHONHASHSEED := 0
 # Airflow (the DAG tests, `airflow` commands here) keeps its config and sqlite in build/.
 export AIRFLOW_HOME := $(CURDIR)/build/airflow
 
-.PHONY: help setup jars demo stack stack-down test lint types imports unit integration examples example-fresh infra security bench clean
+.PHONY: help setup jars chromium demo stack stack-down test lint types imports unit integration examples example-fresh infra security bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -64,7 +64,16 @@ $(VENV)/.bench: $(VENV)/.installed pyproject.toml
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[bench]'
 	@touch $@
 
-setup: $(VENV)/.installed jars ## create .venv, install lakecore and its tools
+setup: $(VENV)/.installed jars chromium ## create .venv, install lakecore and its tools
+
+# The quality page's browser test runs Debian's chromium, headless (no other browser download
+# works here); installed with apt when missing, as root or through sudo.
+chromium:
+	@command -v chromium >/dev/null || { \
+	    if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	    $$SUDO apt-get update -qq && \
+	    $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+	@command -v chromium >/dev/null
 
 jars: $(JARS)/.fetched $(LOGSTORE) $(KAFKA)/.fetched ## fetch the JVM jars (jars/pom.xml, jars/broker/pom.xml) from Maven Central, build jars/logstore
 

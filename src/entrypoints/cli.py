@@ -24,6 +24,7 @@ from entrypoints import (
     stream,
     summary,
 )
+from entrypoints import report as report_page
 from entrypoints.containers import Container
 from entrypoints.runner import EXIT_OK, day, guarded, logged, new_run, progress, running
 from entrypoints.settings import Settings
@@ -125,9 +126,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
             summary.quarantine_reasons(store, engine),
             summary.sample_query(c.spark(), store),
         )
+        page = report_page.write(c)
     daily.print_report(report)
     print(text)
     print(f"\nThe lake is in {lake}; run it again with: lakecore run daily --landing {landing}")
+    print(f"Quality page (open it in a browser): {page}")
     return EXIT_OK
 
 
@@ -193,6 +196,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     register.add_arguments(registering)
     registering.set_defaults(handler=register.command)
+
+    reporting = commands.add_parser(
+        "report", help="write the quality history page (one self-contained HTML file)"
+    )
+    report_page.add_arguments(reporting)
+    reporting.set_defaults(handler=report_page.command)
 
     keeping = commands.add_parser(
         "housekeeping", help="compact (OPTIMIZE, Z-ORDER) and VACUUM the tables; logged"

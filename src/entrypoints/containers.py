@@ -37,7 +37,7 @@ from lakecore.errors import ConfigurationError
 from lakecore.gate import Gate
 from lakecore.lineage import LineageSink, NoLineage, Observed, ObservedReports
 from lakecore.pipeline import Pipeline
-from lakecore.ports import QualityGate, ReportStore, SecretStore, Source
+from lakecore.ports import QualityGate, ReportHistory, SecretStore, Source
 from lakecore.schema import TableId
 
 log = structlog.get_logger("lakecore")
@@ -88,7 +88,7 @@ def aws_client(settings: Settings, service: str) -> Any:
     )
 
 
-def report_store(settings: Settings, mask: Callable[[str], str]) -> ReportStore:
+def report_store(settings: Settings, mask: Callable[[str], str]) -> ReportHistory:
     """Quality reports under ``<lake>/gold/quality/``: in the bucket for a lake on S3, in the
     folder for a local one."""
     folder = local_lake(settings)
@@ -288,11 +288,10 @@ class Container(containers.DeclarativeContainer):
 
     maintenance = providers.Singleton(DeltaMaintenance, spark, store)
     quality_executor = providers.Singleton(quality_executor, settings)
-    reports = providers.Singleton(
-        ObservedReports,
-        providers.Singleton(report_store, settings, secret_values.provided.mask_text),
-        observed,
-    )
+    # Reports as files (local or S3), read back by ``lakecore report``; a run's go through
+    # ``reports``, which also records them for lineage.
+    report_files = providers.Singleton(report_store, settings, secret_values.provided.mask_text)
+    reports = providers.Singleton(ObservedReports, report_files, observed)
     lineage = providers.Singleton(lineage_sink, settings, pipeline, store)
     gate = providers.Singleton(
         Gate,

@@ -8,8 +8,10 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import structlog
+
 from adapters.files.landing import S3_SCHEMES, LandingFolder, LocalFolder
-from entrypoints import quality
+from entrypoints import quality, report
 from entrypoints.containers import Container, aws_client, spark_profile
 from entrypoints.runner import EXIT_OK, guarded, new_run, progress, running
 from entrypoints.settings import Settings
@@ -17,6 +19,8 @@ from lakecore.daily import DailyReport, Stage, run_daily
 from lakecore.errors import ConfigurationError, SourceNotFound
 from lakecore.extract import SourceIntake
 from lakecore.ports import RunContext
+
+log = structlog.get_logger("lakecore")
 
 
 def run(
@@ -26,8 +30,10 @@ def run(
     stages: Collection[Stage] = tuple(Stage),
     *,
     rebuild_gold: bool = False,
+    page: bool = False,
 ) -> DailyReport:
-    """Start the container, run one day (or the ``stages`` named), shut down."""
+    """Start the container, run one day (or the ``stages`` named), shut down. With ``page``,
+    the quality page is written after the run, whether it passed or not."""
     landing = landing if landing is not None else container.settings().landing
     folder = None
     if Stage.LANDING in stages:
@@ -38,7 +44,20 @@ def run(
     container.pipeline()  # a definition that does not hold fails here, before Spark starts
     context = new_run(proc_date)
     with running(container, "daily", context) as started:
-        return execute(started, folder, context, stages, rebuild_gold=rebuild_gold)
+        try:
+            return execute(started, folder, context, stages, rebuild_gold=rebuild_gold)
+        finally:
+            if page:
+                write_page(started)
+
+
+def write_page(container: Container) -> None:
+    """The quality page after a run (``lakecore report``); a page that cannot be written is a
+    warning: the run's tables are what counts, and its own error must not be hidden."""
+    try:
+        print(f"quality page: {report.write(container)}")
+    except Exception as exc:  # any failure of the page is only reported
+        log.warning("report.not_written", error=container.secret_values().mask_text(str(exc)))
 
 
 def landing_folder(settings: Settings, landing: str | Path) -> Path | LandingFolder:
@@ -108,6 +127,7 @@ def print_report(report: DailyReport) -> None:
         print(
             f"  {write.table!s:<32} v{write.version:<4} written={write.rows_written:,}"
             f" inserted={write.rows_inserted:,} updated={write.rows_updated:,}"
+            + (f"  ({write.note})" if write.note else "")
         )
     if report.quality:
         print(quality.render(report.quality, samples=False))
@@ -147,6 +167,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="rebuild gold from all of silver, not from silver's changes (when it moved)",
     )
     parser.add_argument(
+        "--report",
+        action="store_true",
+        help="write the quality page (lakecore report) after the run, passed or failed",
+    )
+    parser.add_argument(
         "--master",
         metavar="URL",
         help="the Spark master to run on, e.g. spark://host:7077 for a standalone cluster "
@@ -160,9 +185,9 @@ def command(args: argparse.Namespace) -> int:
     if changed := {name: value for name, value in given.items() if value}:
         container.settings.override(Settings().model_copy(update=changed))
     with quality.printing_failures():
-        report = run(container, args.landing, args.date, args.stages or tuple(Stage),
-                     rebuild_gold=args.rebuild_gold)  # fmt: skip
-    print_report(report)
+        done = run(container, args.landing, args.date, args.stages or tuple(Stage),
+                   rebuild_gold=args.rebuild_gold, page=args.report)  # fmt: skip
+    print_report(done)
     return EXIT_OK
 
 

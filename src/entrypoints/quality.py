@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from entrypoints.containers import Container
+from entrypoints.containers import Container, local_lake
 from entrypoints.runner import EXIT_OK, new_run, progress, running
 from entrypoints.settings import GateExecutor, Settings
 from lakecore.errors import ConfigurationError, TableNotFound
@@ -76,7 +76,7 @@ def command(args: argparse.Namespace) -> int:
     if args.docs:
         if (args.executor or settings.gate_executor) != GateExecutor.GX:
             raise ConfigurationError("--docs needs the gx executor: add --executor gx")
-        changes["gx_docs_dir"] = Path(settings.lake_root) / "gold" / "quality" / "_data_docs"
+        changes["gx_docs_dir"] = _docs_dir(settings)
     container = Container()
     container.settings.override(settings.model_copy(update=changes))
     pipeline = container.pipeline()
@@ -91,6 +91,19 @@ def command(args: argparse.Namespace) -> int:
         print(f"Data Docs: {docs}")
     enforce(reports)
     return EXIT_OK
+
+
+def _docs_dir(settings: Settings) -> Path:
+    """Where ``--docs`` builds Data Docs: beside the reports of a local lake; for a lake on
+    S3, in ``LAKECORE_GX_DOCS_DIR`` (a local folder)."""
+    lake = local_lake(settings)
+    if lake is not None:
+        return lake / "gold" / "quality" / "_data_docs"
+    if settings.gx_docs_dir is None:
+        raise ConfigurationError(
+            "--docs with a lake on S3 needs LAKECORE_GX_DOCS_DIR, a local folder"
+        )
+    return settings.gx_docs_dir
 
 
 def evaluate(

@@ -54,6 +54,10 @@ from lakecore.quality import GateContext, QualityReport, quarantine_share
 from lakecore.relational import JoinKind
 from lakecore.schema import TableId, TableSpec
 
+#: The two slices of the quarantine a run writes, as its report names them.
+SILVER_REJECTS = "records silver refused"
+GOLD_REJECTS = "rows gold refused"
+
 
 class Stage(StrEnum):
     """A part of the daily run; an orchestrator may run them as separate tasks, in this
@@ -434,7 +438,8 @@ def publish(
         names = tuple(str(b.table.id) for b in group)
         where = Slice(within=(("table", names),), after=(("_batch", consumed),))
         rejected = engine.union([b.rejected for b in group])
-        writes.append(store.replace(pipeline.quarantine, rejected, where))
+        written = store.replace(pipeline.quarantine, rejected, where)
+        writes.append(replace(written, note=SILVER_REJECTS))
         progress("silver.quarantined", tables=list(names), rows=writes[-1].rows_written)
     for batch in batches:
         marker = Marker(pipeline.app("silver"), run.batch)
@@ -583,11 +588,10 @@ def _rebuild(
         writes = []
         if built.rejected is not None:
             names = tuple(str(t.id) for t in outputs)
-            writes.append(
-                store.replace(
-                    pipeline.quarantine, built.rejected, Slice(within=(("table", names),))
-                )
+            written = store.replace(
+                pipeline.quarantine, built.rejected, Slice(within=(("table", names),))
             )
+            writes.append(replace(written, note=GOLD_REJECTS))
             progress("gold.quarantined", rows=writes[-1].rows_written)
 
         def write(table: TableSpec) -> WriteResult:
@@ -632,7 +636,8 @@ def _apply(
                               run=run, progress=progress)  # fmt: skip
         writes = []
         if rejected is not None:
-            writes.append(store.replace_keys(pipeline.quarantine, rejected.rows, rejected.affected))
+            written = store.replace_keys(pipeline.quarantine, rejected.rows, rejected.affected)
+            writes.append(replace(written, note=GOLD_REJECTS))
             progress("gold.quarantined", rows=writes[-1].rows_written)
 
         def write(table: TableSpec) -> WriteResult:

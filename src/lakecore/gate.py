@@ -85,7 +85,9 @@ def check(
         if isinstance(rule, Unique) and any(set(keys) <= set(rule.columns) for keys in unique)
     ]
     measured = RuleSuite(suite.table, tuple(r for r in suite.rules if r not in given))
-    found = gate.executor.measure(frame, measured, references or {}, gate.sample_size)
+    found = gate.executor.measure(
+        frame, measured, references or {}, gate.sample_size, run_id=run.run_id
+    )
     if given:
         found = replace(found, unexpected={**found.unexpected, **{r.name: 0 for r in given}})
     context = GateContext(run.run_id, run.proc_date, version, previous_rows)

@@ -155,6 +155,9 @@ class WriteResult:
     rows_updated: int = 0
     #: the write carried a marker the table had already applied, so nothing was written
     skipped: bool = False
+    #: what the write was for, where the table does not say it (the quarantine takes the
+    #: records silver refuses and the rows gold refuses, in two writes)
+    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,7 +412,8 @@ class QualityGate(Protocol[F_contra]):
     """Measures a table against a suite; ``lakecore.quality.judge`` decides pass or fail.
 
     ``references`` holds the tables that ``ReferenceExists`` rules name. Breaking rows are
-    sampled (at most ``sample_size`` per rule) only for rules that found any.
+    sampled (at most ``sample_size`` per rule) only for rules that found any. ``run_id``
+    names the run judging (an executor that keeps its own record of validations uses it).
     """
 
     name: str
@@ -422,6 +426,8 @@ class QualityGate(Protocol[F_contra]):
         suite: RuleSuite,
         references: Mapping[TableId, F_contra],
         sample_size: int,
+        *,
+        run_id: str | None = None,
     ) -> Measurements: ...
 
 
@@ -429,6 +435,23 @@ class ReportStore(Protocol):
     """Keeps quality reports; ``save`` returns where the report went."""
 
     def save(self, report: QualityReport) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class KeptReports:
+    """The reports a store holds, and the names of files in it that are not reports."""
+
+    reports: tuple[QualityReport, ...]
+    unreadable: tuple[str, ...] = ()
+
+
+class ReportHistory(ReportStore, Protocol):
+    """A ``ReportStore`` that reads back every report it kept (the quality page's input) and
+    ``publish``es a page beside them, returning where it went."""
+
+    def kept(self) -> KeptReports: ...
+
+    def publish(self, name: str, html: str) -> str: ...
 
 
 class Progress(Protocol):

@@ -91,6 +91,19 @@ class RuleResult:
             "samples": [{k: _plain(v) for k, v in row.items()} for row in self.samples],
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RuleResult:
+        """A result as ``to_dict`` wrote it (sample values as JSON gave them back)."""
+        return cls(
+            rule=str(data["rule"]),
+            kind=str(data["kind"]),
+            severity=Severity(data["severity"]),
+            passed=bool(data["passed"]),
+            unexpected=int(data.get("unexpected") or 0),
+            observed=data.get("observed"),
+            samples=tuple(dict(row) for row in data.get("samples") or ()),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class QualityReport:
@@ -131,6 +144,20 @@ class QualityReport:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> QualityReport:
+        """A report as ``to_dict`` wrote it; ``KeyError``/``ValueError`` when it is not one."""
+        version = data.get("table_version")
+        return cls(
+            table=TableId.parse(str(data["table"])),
+            executor=str(data["executor"]),
+            run_id=str(data["run_id"]),
+            evaluated_at=datetime.fromisoformat(str(data["evaluated_at"])),
+            rows=int(data["rows"]),
+            results=tuple(RuleResult.from_dict(r) for r in data["rules"]),
+            table_version=None if version is None else int(version),
+        )
 
 
 def counted_rules(suite: RuleSuite) -> tuple[RecordRule | Unique | ReferenceExists, ...]:

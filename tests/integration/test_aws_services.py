@@ -117,3 +117,34 @@ def test_a_missing_bucket_is_one_configuration_line(aws: LocalAws) -> None:
         match=r"^cannot write the quality report s3://no-such-bucket/lake/gold/quality/silver.leads/.*: NoSuchBucket",
     ):
         store.save(report)
+
+
+def _report(n: int, table: str) -> QualityReport:
+    held = RuleResult("not_null(id)", "NotNull", Severity.CRITICAL, n != 2, unexpected=int(n == 2))
+    return QualityReport(TableId.parse(table), "native", f"run-{n}",
+                         datetime(2026, 11, 27, 6, n), 10 + n, (held,))  # fmt: skip
+
+
+def test_reports_in_s3_are_read_back_and_the_page_published_beside_them(aws: LocalAws) -> None:
+    s3 = aws.client("s3")
+    s3.create_bucket(
+        Bucket="pages-lake", CreateBucketConfiguration={"LocationConstraint": aws.region}
+    )
+    store = S3ReportStore(s3, "pages-lake", "lake")
+    written = [
+        _report(n, t) for n, t in enumerate(("silver.leads", "silver.orders", "silver.orders"))
+    ]
+    for report in written:
+        store.save(report)
+    s3.put_object(Bucket="pages-lake", Key="lake/gold/quality/silver.orders/x.json", Body=b"[]")
+    s3.put_object(Bucket="pages-lake", Key="lake/gold/quality/_data_docs/index.html", Body=b"")
+
+    kept = store.kept()
+    assert sorted(r.to_json() for r in kept.reports) == sorted(r.to_json() for r in written)
+    assert kept.unreadable == ("silver.orders/x.json: not a report (not a JSON object)",)
+
+    where = store.publish("index.html", "<html>page</html>")
+    assert where == "s3://pages-lake/lake/gold/quality/index.html"
+    page = s3.get_object(Bucket="pages-lake", Key="lake/gold/quality/index.html")
+    assert page["ContentType"] == "text/html; charset=utf-8"
+    assert page["Body"].read() == b"<html>page</html>"

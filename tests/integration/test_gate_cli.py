@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,14 +21,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _lakecore(
-    lake: Path, *args: str, threshold: str | None = None
+    lake: Path, *args: str, threshold: str | None = None, cwd: Path = ROOT
 ) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "LAKECORE_LAKE_ROOT": str(lake), "LAKECORE_LOG_FORMAT": "json"}
     if threshold is not None:
         env["LAKECORE_QUARANTINE_THRESHOLD"] = threshold
     return subprocess.run(
         [sys.executable, "-m", "entrypoints.cli", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
 
 
@@ -75,10 +76,16 @@ def test_a_dirty_day_stops_with_exit_1_then_passes_with_a_raised_threshold(
     _lakecore(lake, "generate", "--out", str(dirty), "--rows", "2000", "--dirty", "0.05",
               "--date", "2026-11-27", "--seed", "11")  # fmt: skip
     silver, gold = _versions(lake, "silver"), _versions(lake, "gold")
-    done = _lakecore(lake, "run", "daily", "--landing", str(dirty), "--date", "2026-11-27")
+    done = _lakecore(lake, "run", "daily", "--landing", str(dirty), "--date", "2026-11-27",
+                     "--report")  # fmt: skip
     assert done.returncode == 1, done.stderr[-3000:]
     errors = [line for line in done.stderr.splitlines() if line.startswith("lakecore: error:")]
     assert len(errors) == 1
+    assert done.stderr.rstrip().splitlines()[-1] == errors[0]
+    page = lake.resolve() / "gold" / "quality" / "index.html"
+    assert f"quality page: {page}" in done.stdout.splitlines()
+    assert "1 of 8 tables FAILED their latest evaluation" in page.read_text()
+    assert '<section class="table failed" id="t-silver-quarantine">' in page.read_text()
     assert "quality gate failed: silver.quarantine quarantine_share" in errors[0]
     assert "FAILED  silver.quarantine" in done.stdout
     assert _versions(lake, "silver") == silver  # quarantine included: nothing was published
@@ -123,6 +130,18 @@ def test_a_dirty_day_stops_with_exit_1_then_passes_with_a_raised_threshold(
     assert share["result"] == "passed"
     assert share["rules"][0]["rule"] == "quarantine_share(<=10.0%)"
 
+    # The page again, elsewhere: the day let through, every table's latest evaluation passed;
+    # the quarantine chart has the dirty day's rows.
+    out = tmp_path / "pages" / "quality.html"
+    made = _lakecore(lake, "report", "--out", str(out))
+    assert made.returncode == 0, made.stderr[-3000:]
+    assert f"quality page: {out}" in made.stdout.splitlines()
+    text = out.read_text()
+    assert "All 8 tables passed their latest evaluation." in text
+    assert text.count('class="chart"') == 9  # a chart per table, and the quarantine's
+    assert "Quarantine by reason" in text
+    assert ">2026-11-27</text>" in text  # the bar's label
+
 
 def test_dq_judges_one_table_and_writes_its_report(lake: Path) -> None:
     done = _lakecore(lake, "dq", "--table", "gold.fact_orders")
@@ -136,9 +155,19 @@ def test_dq_judges_one_table_and_writes_its_report(lake: Path) -> None:
 
 
 def test_dq_with_great_expectations_builds_data_docs(lake: Path) -> None:
-    done = _lakecore(lake, "dq", "--table", "gold.dim_fx", "--executor", "gx", "--docs")
+    # A relative lake root, as `make demo` has it (GX wants absolute folders).
+    done = _lakecore(Path(lake.name), "dq", "--table", "gold.dim_fx", "--executor", "gx",
+                     "--docs", cwd=lake.parent)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     assert "passed  gold.dim_fx" in done.stdout
     assert "[gx]" in done.stdout
     assert list((lake / "gold/quality/_data_docs").rglob("index.html"))
     assert "Data Docs: " in done.stdout
+    # The validation's page names lakecore's run and the table, not "__none__" and "None".
+    report = json.loads(sorted((lake / "gold/quality/gold.dim_fx").glob("*-gx-*.json"))[-1]
+                        .read_text())  # fmt: skip
+    (page,) = (lake / "gold/quality/_data_docs/validations").rglob("*.html")
+    text = page.read_text()
+    assert report["run_id"] in text
+    assert "__none__" not in text
+    assert re.search(r"Data asset:.{0,200}gold\.dim_fx", text, re.DOTALL)

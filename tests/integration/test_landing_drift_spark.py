@@ -19,7 +19,7 @@ from lakecore.errors import SchemaMismatch
 from lakecore.gate import Gate
 from lakecore.ports import RunContext
 from pipelines import orders as lh
-from tests.unit.test_landing_drift import _rates
+from tests.unit.test_landing_drift import _rates, hostile_landing
 
 pytestmark = pytest.mark.spark
 
@@ -58,3 +58,27 @@ def test_drift_in_landing_csv_on_delta(spark: SparkSession, tmp_path: Path) -> N
     ):
         _run(spark, landing, tmp_path / "lake")
     assert store.version(lh.FX_LANDING.bronze.id) == version
+
+
+def test_a_bom_crlf_csv_is_read_and_a_binary_line_is_quarantined_on_spark(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    store = _run(spark, hostile_landing(tmp_path / "landing"), tmp_path / "lake")
+    assert [r["ccy"] for r in store.read(lh.FX_RATES).collect()] == ["EUR"]
+    orders = sorted(r["order_id"] for r in store.read(lh.ORDERS).collect())
+    assert orders == ["ORD-0000000001", "ORD-0000000002"]
+    (bad,) = store.read(lh.QUARANTINE).collect()
+    assert (bad["reason"], bad["_source_file"]) == (
+        "malformed_record",
+        "kafka/orders_events/events-1.jsonl",
+    )
+
+
+def test_an_empty_csv_is_refused_naming_the_file_on_spark(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    folder = tmp_path / "landing" / "fx" / "rates"
+    folder.mkdir(parents=True)
+    (folder / "rates-0.csv").write_bytes(b"")
+    with pytest.raises(SchemaMismatch, match=r"fx/rates/rates-0.csv has no header line"):
+        _run(spark, tmp_path / "landing", tmp_path / "lake")

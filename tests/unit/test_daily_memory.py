@@ -14,7 +14,7 @@ from adapters.memory import (
     InMemoryTableStore,
     LocalFileLanding,
 )
-from lakecore.daily import run_daily
+from lakecore.daily import GOLD_REJECTS, SILVER_REJECTS, DailyReport, run_daily
 from lakecore.errors import SourceNotFound
 from lakecore.gate import Gate
 from lakecore.ports import RunContext
@@ -24,9 +24,9 @@ from pipelines.orders.generate import GenerateOptions, generate
 DAY = date(2026, 11, 27)
 
 
-def _run(landing: Path, store: InMemoryTableStore, n: int) -> None:
+def _run(landing: Path, store: InMemoryTableStore, n: int) -> DailyReport:
     run = RunContext(f"run-{n}", DAY, datetime(2026, 11, 27, 12, n))
-    run_daily(
+    return run_daily(
         pipeline=lh.PIPELINE,
         landing=LocalFileLanding(landing),
         store=store,
@@ -73,6 +73,16 @@ def test_dirty_records_are_quarantined_with_reasons_never_dropped(dirty_landing:
     missing_fx = [q for q in store.read(lh.QUARANTINE) if q["reason"] == "missing_fx_rate"]
     assert missing_fx
     assert all(f["amount_usd"] is not None for f in store.read(lh.FACT_ORDERS))
+
+
+def test_the_report_says_which_quarantine_write_is_whose(dirty_landing: Path) -> None:
+    store = InMemoryTableStore()
+    report = _run(dirty_landing, store, 1)
+    slices = [(w.note, w.rows_written) for w in report.writes if w.table == lh.QUARANTINE.id]
+    rows = store.read(lh.QUARANTINE)
+    gold = sum(1 for q in rows if q["table"].startswith("gold."))
+    assert slices == [(SILVER_REJECTS, len(rows) - gold), (GOLD_REJECTS, gold)]
+    assert all(w.note is None for w in report.writes if w.table != lh.QUARANTINE.id)
 
 
 def test_a_second_run_changes_no_table(dirty_landing: Path) -> None:

@@ -189,9 +189,17 @@ class _Recording(InMemoryGate):
     def __init__(self) -> None:
         self.measured: dict[str, set[str]] = {}
 
-    def measure(self, frame: Any, suite: RuleSuite, references: Any, sample_size: int) -> Any:
+    def measure(
+        self,
+        frame: Any,
+        suite: RuleSuite,
+        references: Any,
+        sample_size: int,
+        *,
+        run_id: str | None = None,
+    ) -> Any:
         self.measured.setdefault(str(suite.table), set()).update(r.name for r in suite.rules)
-        return super().measure(frame, suite, references, sample_size)
+        return super().measure(frame, suite, references, sample_size, run_id=run_id)
 
 
 def test_a_silver_candidate_is_not_measured_for_the_uniqueness_its_merge_guarantees(

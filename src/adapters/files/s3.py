@@ -10,10 +10,10 @@ from urllib.parse import urlsplit
 
 from adapters.boto import aws_errors
 from adapters.files.landing import S3_SCHEMES
-from adapters.files.reports import report_name
+from adapters.files.reports import read_report, report_name
 from adapters.memory.landing import EXTENSIONS
 from lakecore.errors import SourceNotFound
-from lakecore.ports import LandingDataset, LandingFile
+from lakecore.ports import KeptReports, LandingDataset, LandingFile
 from lakecore.quality import QualityReport
 
 
@@ -94,5 +94,39 @@ class S3ReportStore:
         with aws_errors(f"cannot write the quality report s3://{self._bucket}/{key}"):
             self._client.put_object(
                 Bucket=self._bucket, Key=key, Body=body, ContentType="application/json"
+            )
+        return f"s3://{self._bucket}/{key}"
+
+    def kept(self) -> KeptReports:
+        reports, unreadable = [], []
+        with aws_errors(
+            f"cannot read the quality reports under s3://{self._bucket}/{self._prefix}"
+        ):
+            pages = self._client.get_paginator("list_objects_v2").paginate(
+                Bucket=self._bucket, Prefix=f"{self._prefix}/"
+            )
+            keys = sorted(
+                item["Key"]
+                for page in pages
+                for item in page.get("Contents", [])
+                if item["Key"].count("/") == self._prefix.count("/") + 2
+                and item["Key"].endswith(".json")
+            )
+            for key in keys:
+                body = self._client.get_object(Bucket=self._bucket, Key=key)["Body"].read()
+                try:
+                    reports.append(read_report(body))
+                except ValueError as exc:
+                    unreadable.append(f"{key[len(self._prefix) + 1 :]}: {exc}")
+        return KeptReports(tuple(reports), tuple(unreadable))
+
+    def publish(self, name: str, html: str) -> str:
+        key = f"{self._prefix}/{name}"
+        with aws_errors(f"cannot write s3://{self._bucket}/{key}"):
+            self._client.put_object(
+                Bucket=self._bucket,
+                Key=key,
+                Body=html.encode("utf-8"),
+                ContentType="text/html; charset=utf-8",
             )
         return f"s3://{self._bucket}/{key}"

@@ -87,7 +87,8 @@ class GreatExpectationsGate:
     concurrent = False
 
     def __init__(self, docs_dir: Path | None = None) -> None:
-        self.docs_dir = docs_dir
+        # GX wants an absolute folder (a relative one is a ValueError deep in its stores).
+        self.docs_dir = None if docs_dir is None else docs_dir.resolve()
         self.last_docs_index: Path | None = None
         self._context: Any = None
 
@@ -97,9 +98,11 @@ class GreatExpectationsGate:
         suite: RuleSuite,
         references: Mapping[TableId, DataFrame],
         sample_size: int,
+        *,
+        run_id: str | None = None,
     ) -> Measurements:
         result_format = {"result_format": "SUMMARY", "partial_unexpected_count": sample_size}
-        result = self.validate(frame, suite, references, result_format)
+        result = self.validate(frame, suite, references, result_format, run_id=run_id)
         return measurements(result, frame, sample_size)
 
     def validate(
@@ -108,9 +111,12 @@ class GreatExpectationsGate:
         suite: RuleSuite,
         references: Mapping[TableId, DataFrame],
         result_format: str | Mapping[str, Any],
+        *,
+        run_id: str | None = None,
     ) -> Any:
         """GX's own ``ExpectationSuiteValidationResult`` for ``suite`` on ``frame``, with
-        ``result_format`` as GX takes it (``"BOOLEAN_ONLY"``, ``"SUMMARY"``, or a dict)."""
+        ``result_format`` as GX takes it (``"BOOLEAN_ONLY"``, ``"SUMMARY"``, or a dict);
+        in the Data Docs, ``run_id`` is the validation's run name."""
         from great_expectations.exceptions import GreatExpectationsError
 
         context = self._gx_context()  # first: a GX suite needs an active context
@@ -126,7 +132,9 @@ class GreatExpectationsGate:
                 frame.unpersist()
         _raise_for_errors(suite.table, result)
         if self.docs_dir is not None:
-            self.last_docs_index = _build_docs(context, self.docs_dir, suite.table, batch, result)
+            self.last_docs_index = _build_docs(
+                context, self.docs_dir, suite.table, batch, result, run_id
+            )
         return result
 
     def _gx_context(self) -> Any:
@@ -349,17 +357,27 @@ def _batch(context: Any, asset_name: str, frame: DataFrame) -> Any:
     return whole.get_batch(batch_parameters={"dataframe": frame})
 
 
-def _build_docs(context: Any, docs_dir: Path, table: TableId, batch: Any, result: Any) -> Path:
-    """Keep ``result`` in the context's (in-memory) results store and render the site."""
+def _build_docs(
+    context: Any, docs_dir: Path, table: TableId, batch: Any, result: Any, run_id: str | None
+) -> Path:
+    """Keep ``result`` in the context's (in-memory) results store and render the site, with
+    lakecore's run id as the run name and the table as the data asset (GX's pages read both
+    from the result's ``meta``, which a batch of a Spark frame leaves without them)."""
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
         ExpectationSuiteIdentifier,
         ValidationResultIdentifier,
     )
 
+    run = RunIdentifier(run_name=run_id or str(table), run_time=datetime.now(UTC))
+    result.meta["run_id"] = run
+    result.meta["batch_spec"] = {
+        **(result.meta.get("batch_spec") or {}),
+        "data_asset_name": str(table),
+    }
     result_id = ValidationResultIdentifier(
         expectation_suite_identifier=ExpectationSuiteIdentifier(name=str(table)),
-        run_id=RunIdentifier(run_name=str(table), run_time=datetime.now(UTC)),
+        run_id=run,
         batch_identifier=batch.id,
     )
     context.validation_results_store.set(result_id, result)

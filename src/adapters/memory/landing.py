@@ -65,8 +65,14 @@ class LocalFileLanding:
         ]
 
 
+#: Landing files are UTF-8; bytes that are not decode to U+FFFD (as Spark reads them), so
+#: a line of binary is a malformed record, quarantined, not an error that stops the run.
+ERRORS = "replace"
+BOM = "\ufeff"
+
+
 def _read_jsonl(path: Path, fields: Sequence[str]) -> Iterator[dict[str, Any]]:
-    with path.open(encoding="utf-8") as lines:
+    with path.open(encoding="utf-8", errors=ERRORS) as lines:
         for line in lines:
             text = line.rstrip("\r\n")
             if not text.strip():
@@ -81,13 +87,16 @@ def _read_jsonl(path: Path, fields: Sequence[str]) -> Iterator[dict[str, Any]]:
 def csv_header(path: Path, relative: str, fields: Sequence[str]) -> list[str]:
     """A CSV file's header; ``SchemaMismatch`` naming the file and the field when a declared
     field is missing from it (raised before anything is read or written)."""
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding="utf-8", errors=ERRORS, newline="") as handle:
         return header_of(handle.readline(), relative, fields)
 
 
 def header_of(line: str, relative: str, fields: Sequence[str]) -> list[str]:
-    """The header a CSV file's first ``line`` holds (``csv_header``'s check)."""
-    header = next(csv.reader([line.rstrip("\r\n")]), [])
+    """The header a CSV file's first ``line`` holds (``csv_header``'s check), without the
+    byte-order mark some tools write first."""
+    if not line.strip():
+        raise SchemaMismatch(f"landing file {relative} has no header line (it is empty)")
+    header = next(csv.reader([line.removeprefix(BOM).rstrip("\r\n")]), [])
     missing = [f for f in fields if f not in header]
     if missing:
         raise SchemaMismatch(
@@ -97,8 +106,8 @@ def header_of(line: str, relative: str, fields: Sequence[str]) -> list[str]:
 
 
 def _read_csv(path: Path, fields: Sequence[str]) -> Iterator[dict[str, Any]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        header = next(csv.reader([handle.readline()]), [])
+    with path.open(encoding="utf-8", errors=ERRORS, newline="") as handle:
+        header = next(csv.reader([handle.readline().removeprefix(BOM)]), [])
         # Columns the file brings beyond the declared fields reach bronze as new columns.
         columns = [*fields, *(h for h in header if h not in fields)]
         for line in handle:

@@ -31,6 +31,8 @@ class SparkGate:
         suite: RuleSuite,
         references: Mapping[TableId, DataFrame],
         sample_size: int,
+        *,
+        run_id: str | None = None,
     ) -> Measurements:
         scanned, broken = _with_reference_flags(frame, suite, references)
         for record_rule in suite.record_rules:
