@@ -93,12 +93,17 @@ def command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def docs_folder(lake: Path) -> Path:
+    """Where a local lake's Data Docs are built (``dq --docs``), beside its reports."""
+    return lake / "gold" / "quality" / "_data_docs"
+
+
 def _docs_dir(settings: Settings) -> Path:
     """Where ``--docs`` builds Data Docs: beside the reports of a local lake; for a lake on
     S3, in ``LAKECORE_GX_DOCS_DIR`` (a local folder)."""
     lake = local_lake(settings)
     if lake is not None:
-        return lake / "gold" / "quality" / "_data_docs"
+        return docs_folder(lake)
     if settings.gx_docs_dir is None:
         raise ConfigurationError(
             "--docs with a lake on S3 needs LAKECORE_GX_DOCS_DIR, a local folder"

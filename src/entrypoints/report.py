@@ -9,13 +9,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from entrypoints.containers import Container, local_lake
+from entrypoints.quality import docs_folder
 from entrypoints.runner import EXIT_OK, running
 from lakecore.errors import ConfigurationError
 from lakecore.quality_page import quarantine_counts, render
 
 PAGE = "index.html"
-#: Where ``lakecore dq --executor gx --docs`` builds Great Expectations' Data Docs.
-DATA_DOCS = Path("_data_docs") / "index.html"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -68,7 +67,8 @@ def _data_docs(container: Container, out: Path | None) -> str | None:
     lake = local_lake(container.settings())
     if lake is None:
         return None
-    index = lake / "gold" / "quality" / DATA_DOCS
+    index = docs_folder(lake) / "index.html"
     if not index.is_file():
         return None
-    return DATA_DOCS.as_posix() if out is None else index.resolve().as_uri()
+    page = lake / "gold" / "quality" / PAGE
+    return index.relative_to(page.parent).as_posix() if out is None else index.resolve().as_uri()
