@@ -7,19 +7,17 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from adapters.memory import (
-    InMemoryEngine,
     InMemoryGate,
     InMemoryReportStore,
     InMemoryTableStore,
-    LocalFileLanding,
 )
-from lakecore.daily import run_daily
 from lakecore.errors import QualityGateFailed
 from lakecore.gate import Gate
 from lakecore.ports import RunContext
 from lakecore.quality import QualityReport
 from pipelines import orders as lh
 from pipelines.orders.generate import GenerateOptions, generate
+from tests.memory import run_on
 
 DAY = date(2026, 11, 27)
 
@@ -35,14 +33,11 @@ def quality_days(
         landing = root / f"landing-{n}"
         generate(GenerateOptions(landing, 600, seed=n + 3, dirty=dirty, business_date=day))
         try:
-            run_daily(
-                pipeline=lh.PIPELINE,
-                landing=LocalFileLanding(landing),
-                store=store,
-                engine=InMemoryEngine(),
-                gate=Gate(InMemoryGate(), reports, lh.SUITES, quarantine_threshold=0.01),
+            run_on(
+                landing,
+                store,
                 run=RunContext(f"run-{n}", day, datetime.combine(day, datetime.min.time())),
-                progress=lambda step, **facts: None,
+                gate=Gate(InMemoryGate(), reports, lh.SUITES, quarantine_threshold=0.01),
             )
         except QualityGateFailed:
             if n == 0:

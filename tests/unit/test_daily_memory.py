@@ -8,34 +8,20 @@ from pathlib import Path
 import pytest
 
 from adapters.memory import (
-    InMemoryEngine,
-    InMemoryGate,
-    InMemoryReportStore,
     InMemoryTableStore,
-    LocalFileLanding,
 )
-from lakecore.daily import GOLD_REJECTS, SILVER_REJECTS, DailyReport, run_daily
+from lakecore.daily import GOLD_REJECTS, SILVER_REJECTS, DailyReport
 from lakecore.errors import SourceNotFound
-from lakecore.gate import Gate
 from lakecore.ports import RunContext
 from pipelines import orders as lh
 from pipelines.orders.generate import GenerateOptions, generate
+from tests.memory import run_on
 
 DAY = date(2026, 11, 27)
 
 
 def _run(landing: Path, store: InMemoryTableStore, n: int) -> DailyReport:
-    run = RunContext(f"run-{n}", DAY, datetime(2026, 11, 27, 12, n))
-    return run_daily(
-        pipeline=lh.PIPELINE,
-        landing=LocalFileLanding(landing),
-        store=store,
-        engine=InMemoryEngine(),
-        # dirtier than the gate allows: these tests are about what the pipeline does with it
-        gate=Gate(InMemoryGate(), InMemoryReportStore(), lh.SUITES, quarantine_threshold=1.0),
-        run=run,
-        progress=lambda step, **facts: None,
-    )
+    return run_on(landing, store, run=RunContext(f"run-{n}", DAY, datetime(2026, 11, 27, 12, n)))
 
 
 def _snapshot(store: InMemoryTableStore) -> dict[str, list[str]]:

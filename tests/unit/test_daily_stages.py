@@ -8,32 +8,20 @@ from datetime import date, datetime
 from pathlib import Path
 
 from adapters.memory import (
-    InMemoryEngine,
-    InMemoryGate,
-    InMemoryReportStore,
     InMemoryTableStore,
-    LocalFileLanding,
 )
-from lakecore.daily import DailyReport, Stage, run_daily
-from lakecore.gate import Gate
+from lakecore.daily import DailyReport, Stage
 from lakecore.ports import RunContext
 from pipelines import orders as lh
 from pipelines.orders.generate import GenerateOptions, generate
+from tests.memory import run_on
 
 DAY = date(2026, 11, 27)
 
 
 def _run(landing: Path, store: InMemoryTableStore, stages: Collection[Stage]) -> DailyReport:
-    return run_daily(
-        pipeline=lh.PIPELINE,
-        landing=LocalFileLanding(landing),
-        store=store,
-        engine=InMemoryEngine(),
-        gate=Gate(InMemoryGate(), InMemoryReportStore(), lh.SUITES, quarantine_threshold=1.0),
-        run=RunContext("run", DAY, datetime(2026, 11, 27, 12)),
-        progress=lambda step, **facts: None,
-        stages=stages,
-    )
+    return run_on(landing, store, run=RunContext("run", DAY, datetime(2026, 11, 27, 12)),
+                  stages=stages)  # fmt: skip
 
 
 def _content(store: InMemoryTableStore) -> dict[str, list[str]]:

@@ -4,23 +4,17 @@ anything is written, naming the file and field; one with a new column brings it 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from adapters.memory import (
-    InMemoryEngine,
-    InMemoryGate,
-    InMemoryReportStore,
     InMemoryTableStore,
-    LocalFileLanding,
 )
-from lakecore.daily import run_daily
 from lakecore.errors import SchemaMismatch
-from lakecore.gate import Gate
-from lakecore.ports import RunContext
 from pipelines import orders as lh
+from tests.memory import run_on
 
 DAY = date(2026, 11, 27)
 
@@ -32,15 +26,7 @@ def _rates(landing: Path, name: str, header: str, rows: list[str]) -> None:
 
 
 def _run(landing: Path, store: InMemoryTableStore) -> None:
-    run_daily(
-        pipeline=lh.PIPELINE,
-        landing=LocalFileLanding(landing),
-        store=store,
-        engine=InMemoryEngine(),
-        gate=Gate(InMemoryGate(), InMemoryReportStore(), lh.SUITES, quarantine_threshold=1.0),
-        run=RunContext("run", DAY, datetime(2026, 11, 27, 6)),
-        progress=lambda step, **facts: None,
-    )
+    run_on(landing, store)
 
 
 def test_a_csv_without_a_declared_field_stops_the_run_before_any_write(tmp_path: Path) -> None:

@@ -30,6 +30,7 @@ from lakecore.rules import NotNull, Pattern, Range, Rule, RuleSuite
 from lakecore.schema import TableSpec
 from pipelines import orders as lh
 from pipelines.orders.generate import GenerateOptions, generate
+from tests.memory import run_on
 
 DAY = date(2026, 11, 27)
 Row = dict[str, Any]
@@ -50,15 +51,8 @@ def _run(
     suites: dict[Any, RuleSuite] | None = None,
 ) -> DailyReport:
     gate = Gate(InMemoryGate(), reports or InMemoryReportStore(), suites or lh.SUITES)
-    return run_daily(
-        pipeline=lh.PIPELINE,
-        landing=LocalFileLanding(landing),
-        store=store,
-        engine=InMemoryEngine(),
-        gate=gate,
-        run=RunContext(f"run-{day}", day, datetime.combine(day, datetime.min.time())),
-        progress=lambda step, **facts: None,
-    )
+    run = RunContext(f"run-{day}", day, datetime.combine(day, datetime.min.time()))
+    return run_on(landing, store, run=run, gate=gate)
 
 
 def _gold(store: InMemoryTableStore) -> dict[str, list[str]]:
@@ -207,14 +201,11 @@ def test_a_silver_candidate_is_not_measured_for_the_uniqueness_its_merge_guarant
 ) -> None:
     store, executor = InMemoryTableStore(), _Recording()
     _run(day_one[0], store, DAY)
-    result = run_daily(
-        pipeline=lh.PIPELINE,
-        landing=LocalFileLanding(day_one[1]),
-        store=store,
-        engine=InMemoryEngine(),
+    result = run_on(
+        day_one[1],
+        store,
         gate=Gate(executor, InMemoryReportStore(), lh.SUITES),
         run=RunContext("day-two", DAY + timedelta(1), datetime.combine(DAY, datetime.min.time())),
-        progress=lambda step, **facts: None,
     )
     (orders,) = [r for r in result.quality if r.table == lh.ORDERS.id]
     (unique,) = [r for r in orders.results if r.rule == "unique(order_id,event_ts)"]

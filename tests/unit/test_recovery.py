@@ -18,20 +18,17 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from adapters.memory import (
-    InMemoryEngine,
-    InMemoryGate,
-    InMemoryReportStore,
     InMemoryTableStore,
     LocalFileLanding,
 )
 from adapters.memory.faults import CrashingTableStore, SimulatedCrash
-from lakecore.daily import DailyReport, run_daily
+from lakecore.daily import DailyReport
 from lakecore.errors import QualityGateFailed
-from lakecore.gate import Gate
 from lakecore.ports import RunContext, TableStore
 from lakecore.testing import Content, lake_content
 from pipelines import orders as lh
 from pipelines.orders.generate import GenerateOptions, generate
+from tests.memory import run_on
 
 DAY = date(2026, 11, 27)
 
@@ -49,17 +46,10 @@ def _run(
     threshold: float = 1.0,
     n: int = 0,
 ) -> DailyReport:
-    return run_daily(
-        pipeline=lh.PIPELINE,
-        landing=LocalFileLanding(landing),
-        store=store,
-        engine=InMemoryEngine(),
-        gate=Gate(InMemoryGate(), InMemoryReportStore(), lh.SUITES, quarantine_threshold=threshold),
-        run=RunContext(
-            f"run-{day}-{n}", day, datetime.combine(day, datetime.min.time()) + timedelta(minutes=n)
-        ),
-        progress=lambda step, **facts: None,
+    run = RunContext(
+        f"run-{day}-{n}", day, datetime.combine(day, datetime.min.time()) + timedelta(minutes=n)
     )
+    return run_on(landing, store, run=run, threshold=threshold)
 
 
 def snapshot(store: InMemoryTableStore) -> Content:
