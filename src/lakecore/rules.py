@@ -67,7 +67,12 @@ class InSet:
 
 @dataclass(frozen=True, slots=True)
 class Pattern:
-    """The value matches ``regex`` somewhere (anchor it with ``^…$`` for a full match)."""
+    """The value matches ``regex`` somewhere (anchor it with ``^…$`` for a full match).
+
+    A final ``$`` is the end of the value: Python's ``$`` also matches before a last
+    ``\\n`` and Java's (Spark's) before any last line end, so ``^[A-Z]{3}$`` would let
+    ``"EUR\\n"`` through; every executor runs ``matcher`` instead.
+    """
 
     column: str
     regex: str
@@ -76,6 +81,15 @@ class Pattern:
     @property
     def name(self) -> str:
         return f"pattern({self.column})"
+
+    @property
+    def matcher(self) -> str:
+        """``regex`` with a final ``$`` as "nothing follows" (one meaning in both dialects)."""
+        body = self.regex.removesuffix("$")
+        escaped = len(body) - len(body.rstrip("\\"))
+        if body == self.regex or escaped % 2:
+            return self.regex
+        return body + r"(?![\s\S])"
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +178,7 @@ def violates(rule: RecordRule, row: Mapping[str, object]) -> bool:
     if isinstance(rule, InSet):
         return value not in rule.values
     if isinstance(rule, Pattern):
-        return re.search(rule.regex, str(value)) is None
+        return re.search(rule.matcher, str(value)) is None
     return not _in_range(rule, value)
 
 

@@ -69,7 +69,10 @@ rows = st.lists(
             "id": text,
             "part": st.one_of(st.none(), st.sampled_from(["x", "y", "z"])),
             "amount": amounts,
-            "status": st.one_of(st.none(), st.sampled_from(["A", "B", "C", "D", "a"])),
+            # "C\n", "C\r\n": a final $ is the end of the value on every executor
+            "status": st.one_of(
+                st.none(), st.sampled_from(["A", "B", "C", "D", "a", "C\n", "C\r\n"])
+            ),
             "day": st.one_of(st.none(), st.dates(date(2026, 11, 20), date(2026, 11, 30))),
         }
     ),

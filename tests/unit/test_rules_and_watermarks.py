@@ -29,6 +29,11 @@ from pipelines import orders as lh
         (InSet("x", ("A", "B")), "A", False),
         (Pattern("x", r"^[A-Z]{3}$"), "usd", True),
         (Pattern("x", r"^[A-Z]{3}$"), "USD", False),
+        # a final $ is the end of the value, not before a last line end (Python's and Java's)
+        (Pattern("x", r"^[A-Z]{3}$"), "USD\n", True),
+        (Pattern("x", r"^[A-Z]{3}$"), "USD\r\n", True),
+        (Pattern("x", r"^[A-Z]{3}$"), "USD\x85", True),
+        (Pattern("x", r"^a\$"), "a$", False),
     ],
 )
 def test_record_rule_semantics(rule: object, value: object, broken: bool) -> None:

@@ -196,7 +196,7 @@ def expectation(rule: CountedRule, references: Mapping[TableId, DataFrame]) -> A
             column=rule.column, value_set=list(rule.values), meta=meta
         )
     if isinstance(rule, Pattern):
-        return gxe.ExpectColumnValuesToMatchRegex(column=rule.column, regex=rule.regex, meta=meta)
+        return gxe.ExpectColumnValuesToMatchRegex(column=rule.column, regex=rule.matcher, meta=meta)
     if isinstance(rule, ReferenceExists):
         known = referenced_values(rule, references)
         return gxe.ExpectColumnValuesToBeInSet(column=rule.column, value_set=known, meta=meta)

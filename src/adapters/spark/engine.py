@@ -349,7 +349,7 @@ def violation(rule: RecordRule, value: Column) -> Column:
     if isinstance(rule, InSet):
         return value.isNotNull() & ~value.isin(list(rule.values))
     if isinstance(rule, Pattern):
-        return value.isNotNull() & ~value.rlike(rule.regex)
+        return value.isNotNull() & ~value.rlike(rule.matcher)
     return value.isNotNull() & ~_within(rule, value)
 
 
