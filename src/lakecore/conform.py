@@ -166,13 +166,23 @@ _PARSERS = {
 }
 
 
+#: JSON's whitespace (Jackson, Spark's parser, allows no other before a value)
+JSON_SPACE = " \t\r\n"
+_DECODER = json.JSONDecoder()
+
+
 def payload_fields(payload: object) -> dict[str, str | None] | None:
-    """The members of a JSON object as text (as Spark's ``from_json`` gives them), or None."""
+    """The members of a JSON object as text (as Spark's ``from_json`` gives them), or None.
+
+    As Spark's parser, the first JSON value of the text is read and what follows it is
+    ignored. Text nested deeper than Python recurses, or a number too long to convert, is
+    malformed (so is it to Spark, whose parser refuses numbers over 1,000 digits).
+    """
     if not isinstance(payload, str):
         return None
     try:
-        parsed = json.loads(payload)
-    except ValueError:
+        parsed, _ = _DECODER.raw_decode(payload.lstrip(JSON_SPACE))
+    except (ValueError, RecursionError):  # nested deeper than Python recurses: malformed too
         return None
     if not isinstance(parsed, dict):
         return None

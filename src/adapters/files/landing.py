@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-from adapters.memory.landing import landing_files
+from adapters.memory.landing import ERRORS, landing_files
 from lakecore.ports import LandingDataset, LandingFile
 
 #: URI schemes that name S3 (``s3a`` is Hadoop's connector; Spark reads both through it).
@@ -37,7 +37,7 @@ class LocalFolder:
         return landing_files(self.root, dataset)
 
     def first_line(self, relative: str) -> str:
-        with (self.root / relative).open(encoding="utf-8", newline="") as handle:
+        with (self.root / relative).open(encoding="utf-8", errors=ERRORS, newline="") as handle:
             return handle.readline()
 
     def total_bytes(self) -> int:

@@ -3,6 +3,7 @@ where a lake or a landing is on S3, so a local install needs no AWS library."""
 
 from __future__ import annotations
 
+import io
 import posixpath
 from collections.abc import Callable
 from typing import Any
@@ -60,7 +61,8 @@ class S3Folder:
         with aws_errors(f"cannot read landing file {self.uri}/{relative}"):
             head = self._client.get_object(Bucket=self._bucket, Key=key, Range="bytes=0-65535")
             text: str = head["Body"].read().decode("utf-8", errors="replace")
-        return text.splitlines(keepends=True)[0] if text else ""
+        # only \n, \r and \r\n end a line (str.splitlines would end one at \x0c, \x85, ...)
+        return io.StringIO(text, newline="").readline()
 
     def total_bytes(self) -> int:
         with aws_errors(f"cannot list landing {self.uri}"):

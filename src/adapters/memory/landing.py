@@ -15,6 +15,9 @@ from lakecore.errors import SchemaMismatch, SourceNotFound
 from lakecore.ports import LandingDataset, LandingFile
 
 EXTENSIONS = {"jsonl": (".jsonl", ".json"), "csv": (".csv",)}
+#: A CSV field may be any length (Spark's reader has no limit; Python's csv stops at 128 KiB
+#: and would make the row a malformed record). The limit is the process's: raised, not set.
+csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
 
 
 def landing_files(root: Path, dataset: LandingDataset) -> list[LandingFile]:
@@ -71,11 +74,25 @@ ERRORS = "replace"
 BOM = "\ufeff"
 
 
+#: What a blank line may hold (no record, as Spark reads it): JSON's whitespace in a JSON
+#: Lines file (any other character is a malformed record); in a CSV file, any character
+#: up to U+0020 (Java's ``trim``).
+JSON_BLANK = " \t"
+CSV_BLANK = "".join(map(chr, range(0x21)))
+
+
+def is_blank(line: str, file_format: str) -> bool:
+    """Whether a landing file's ``line`` (without its line end) holds no record."""
+    return not line.strip(JSON_BLANK if file_format == "jsonl" else CSV_BLANK)
+
+
 def _read_jsonl(path: Path, fields: Sequence[str]) -> Iterator[dict[str, Any]]:
-    with path.open(encoding="utf-8", errors=ERRORS) as lines:
+    # As Spark: Hadoop's line reader drops the file's byte-order mark, then lakecore one
+    # that starts a line (Spark reads lines, not files: any line's).
+    with path.open(encoding="utf-8-sig", errors=ERRORS) as lines:
         for line in lines:
-            text = line.rstrip("\r\n")
-            if not text.strip():
+            text = line.rstrip("\r\n").removeprefix(BOM)
+            if is_blank(text, "jsonl"):
                 continue
             values = payload_fields(text)
             if values is None:
@@ -112,7 +129,7 @@ def _read_csv(path: Path, fields: Sequence[str]) -> Iterator[dict[str, Any]]:
         columns = [*fields, *(h for h in header if h not in fields)]
         for line in handle:
             text = line.rstrip("\r\n")
-            if not text:
+            if is_blank(text, "csv"):
                 continue
             yield _csv_row(text, header, columns)
 

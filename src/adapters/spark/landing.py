@@ -11,7 +11,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from adapters.files.landing import LandingFolder, LocalFolder
-from adapters.memory.landing import header_of
+from adapters.memory.landing import JSON_BLANK, header_of
 from lakecore.ports import LandingDataset, LandingFile
 
 _CORRUPT = "_corrupt_record"
@@ -36,7 +36,7 @@ class SparkFileLanding:
         if dataset.format == "csv":
             frame = self._csv(dataset, files)
         else:
-            frame = self._reader(dataset.fields).json([self._uri(f.path) for f in files])
+            frame = self._jsonl(dataset, files)
         return self._lineage(frame, files)
 
     def _reader(self, fields: Sequence[str]) -> DataFrameReader:
@@ -45,6 +45,18 @@ class SparkFileLanding:
             .option("mode", "PERMISSIVE")
             .option("columnNameOfCorruptRecord", _CORRUPT)
         )
+
+    def _jsonl(self, dataset: LandingDataset, files: Sequence[LandingFile]) -> DataFrame:
+        """One row per line that is not blank: Spark's JSON reader would make a row of each
+        element of a line holding an array (none of ``[]``), so lines are read as text and
+        parsed one by one (an array, like any value but an object, is a malformed record)."""
+        lines = self._spark.read.text([self._uri(f.path) for f in files])
+        text = F.regexp_replace("value", "^\ufeff", "")  # a byte-order mark (any line's)
+        parsed = F.from_json(
+            text, _text_schema(dataset.fields), {"columnNameOfCorruptRecord": _CORRUPT}
+        )
+        blank = text.rlike(f"^[{JSON_BLANK}]*\\z")  # \z: Java's $ also matches before \x85
+        return lines.where(~blank).select(parsed.alias("record")).select("record.*")
 
     def _csv(self, dataset: LandingDataset, files: Sequence[LandingFile]) -> DataFrame:
         """Files grouped by header, each group read by its own columns, then united by name:
@@ -58,6 +70,7 @@ class SparkFileLanding:
             self._reader(header)
             .option("header", "true")
             .option("enforceSchema", "false")
+            .option("escape", '"')  # "" in a quoted field is one " (RFC 4180), as Python's csv
             .csv(paths)
             for header, paths in groups.items()
         ]

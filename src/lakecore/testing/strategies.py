@@ -5,11 +5,14 @@
 * ``records(spec)``: raw text records (as they land) that ``spec`` conforms without a
   reason to quarantine them; ``bad_records(spec, rule)`` ones it quarantines for ``rule``;
 * ``event_values(spec)`` and ``hostile_values(spec)``: Kafka values a stream takes, and
-  ones it must dead-letter.
+  ones it must dead-letter;
+* ``landing_files(dataset, spec)``: the bytes of hostile landing files.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -19,6 +22,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from lakecore.conform import ConformSpec, broken, conform_record
+from lakecore.ports import LandingDataset
 from lakecore.rules import InSet, NotNull, Pattern, Range, RecordRule, broken_rules
 from lakecore.schema import Column, DataType, Kind, TableSpec, is_lineage
 
@@ -226,3 +230,99 @@ def _refused(value: bytes | None, spec: ConformSpec, payload: str) -> bool:
     except UnicodeDecodeError:
         return True
     return bool(conform_record({payload: text, "_corrupt_record": None}, spec)[1])
+
+
+# --- landing files ---------------------------------------------------------------------------
+
+#: Line ends a landing file may use (one file may mix them).
+LINE_ENDS = (b"\n", b"\r\n", b"\r")
+BOM = "\ufeff".encode()
+
+
+@st.composite
+def landing_files(draw: st.DrawFn, dataset: LandingDataset, spec: ConformSpec) -> bytes:
+    """The bytes of a hostile landing file of ``dataset`` (conformed by ``spec``): records
+    that conform, records with odd values (control and unicode characters, oversized text,
+    huge and non-numeric numbers, wrong JSON types), lines cut short, binary, blank or not
+    an object, a byte-order mark, any line ends, a CSV header in any column order, with an
+    extra column or only the header; sometimes empty, or a CSV header missing a field."""
+    if draw(st.integers(0, 15)) == 0:
+        return b""
+    header = draw(_header(dataset)) if dataset.format == "csv" else None
+    record = _record_line(dataset, spec, header)
+    line = st.one_of(
+        record,
+        _record_line(dataset, spec, header, odd=True),
+        st.tuples(record, st.integers(0, 200)).map(lambda t: t[0][: t[1]]),
+        st.tuples(record, st.integers(0, 200), st.binary(min_size=1, max_size=8))
+        .map(lambda t: t[0][: t[1]] + t[2] + t[0][t[1] :]),
+        st.binary(max_size=40),
+        st.text(st.sampled_from(" \t\x00\x0b\x0c\x1c\x85\xa0\ufeff"), max_size=3).map(str.encode),
+        st.sampled_from([b"[]", b"[{}]", b"42", b'"text"', b"null", b"{}", b"{} trailing"]),
+    )  # fmt: skip
+    lines = draw(st.lists(line, max_size=12))
+    if header is not None:
+        lines = [_csv_line(header).encode(), *lines]
+    ends = draw(st.lists(st.sampled_from(LINE_ENDS), min_size=1, max_size=3))
+    content = b"".join(text + ends[n % len(ends)] for n, text in enumerate(lines))
+    open_end, bom = draw(st.booleans()), draw(st.booleans())
+    if lines and open_end:  # no line end after the last line
+        content = content.removesuffix(ends[(len(lines) - 1) % len(ends)])
+    return (BOM if bom else b"") + content
+
+
+def _header(dataset: LandingDataset) -> st.SearchStrategy[list[str]]:
+    """A CSV header: the declared fields in any order, perhaps with a column more, now and
+    then without one of them (a file the run must refuse)."""
+    fields = list(dataset.fields)
+    complete = st.permutations(fields).flatmap(
+        lambda order: st.sampled_from([order, [*order, "extra_column"]])
+    )
+    lacking = st.sampled_from(fields).map(lambda gone: [f for f in fields if f != gone])
+    return st.one_of(complete, complete, complete, lacking)
+
+
+def _csv_line(values: Sequence[str | None]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(["" if v is None else v for v in values])
+    return out.getvalue()
+
+
+@st.composite
+def _record_line(
+    draw: st.DrawFn,
+    dataset: LandingDataset,
+    spec: ConformSpec,
+    header: Sequence[str] | None,
+    odd: bool = False,
+) -> bytes:
+    """One record as a line (CSV in ``header``'s columns): every field conforms, or
+    (``odd``) some have odd values."""
+    raw = draw(records(spec))
+    fields: dict[str, Any] = {f: raw.get(f) for f in dataset.fields}
+    if spec.payload is not None:
+        event = json.loads(str(raw[spec.payload]))
+        if odd:
+            event = {**event, **draw(_odd_fields(list(event)))}
+        fields = {**fields, "topic": "t", "partition": 0, "offset": draw(st.integers(0, 10**6)),
+                  "timestamp": 1795737766735, "key": event.get("order_id"),
+                  spec.payload: json.dumps(event)}  # fmt: skip
+    elif odd:
+        fields = {**fields, **draw(_odd_fields(list(dataset.fields)))}
+    if header is not None:
+        fields["extra_column"] = draw(st.text(max_size=4))
+        return _csv_line([None if fields[c] is None else str(fields[c]) for c in header]).encode()
+    return json.dumps(fields, ensure_ascii=draw(st.booleans())).encode()
+
+
+def _odd_fields(names: list[str]) -> st.SearchStrategy[dict[str, Any]]:
+    odd = st.one_of(
+        _odd_text(),
+        _wrong_values(),
+        st.none(),
+        st.sampled_from(["", " ", "NaN", "-Infinity", "1e400", "-0", "1,5", "12abc", "null",
+                         "2026-02-30", "9999-12-31T23:59:59Z", '"quoted"', "a,b", "line\nbreak",
+                         "tab\there", "\r"]),
+        st.integers(1, 300).map(lambda n: "9" * n),
+    )  # fmt: skip
+    return st.dictionaries(st.sampled_from(names), odd, min_size=1, max_size=3)
