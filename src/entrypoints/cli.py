@@ -26,7 +26,16 @@ from entrypoints import (
 )
 from entrypoints import report as report_page
 from entrypoints.containers import Container
-from entrypoints.runner import EXIT_OK, day, guarded, logged, new_run, progress, running
+from entrypoints.runner import (
+    EXIT_OK,
+    day,
+    guarded,
+    local_path,
+    logged,
+    new_run,
+    progress,
+    running,
+)
 from entrypoints.settings import Settings
 from lakecore.errors import ConfigurationError
 from lakecore.schema import TableId
@@ -161,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     gen = commands.add_parser("generate", help="write realistic landing data (deterministic)")
-    gen.add_argument("--out", type=Path, required=True, help="landing folder to write")
+    gen.add_argument("--out", type=local_path, required=True, help="landing folder to write")
     _add_generate_options(gen, rows=10_000)
     gen.add_argument(
         "--to-kafka",
@@ -234,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--workdir",
-        type=Path,
+        type=local_path,
         default=Path("demo"),
         help="folder for landing and lake (default ./demo)",
     )

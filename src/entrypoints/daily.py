@@ -13,7 +13,7 @@ import structlog
 from adapters.files.landing import S3_SCHEMES, LandingFolder, LocalFolder
 from entrypoints import quality, report
 from entrypoints.containers import Container, aws_client, spark_profile
-from entrypoints.runner import EXIT_OK, guarded, new_run, progress, running
+from entrypoints.runner import EXIT_OK, guarded, location, new_run, progress, running
 from entrypoints.settings import Settings
 from lakecore.daily import DailyReport, Stage, run_daily
 from lakecore.errors import ConfigurationError, SourceNotFound
@@ -143,6 +143,7 @@ def intake_line(intake: SourceIntake) -> str:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--landing",
+        type=location,
         help="landing folder to ingest (a path or s3://bucket/prefix; default LAKECORE_LANDING)",
     )
     parser.add_argument(

@@ -19,7 +19,7 @@ from adapters.emr.serverless import EmrServerless, JobRun, spark_conf
 from adapters.files.landing import S3_SCHEMES
 from entrypoints.containers import Container, aws_client
 from entrypoints.jobs import JOBS
-from entrypoints.runner import EXIT_OK, day, logged, progress
+from entrypoints.runner import EXIT_OK, day, local_path, logged, progress
 from entrypoints.settings import Settings, job_environment
 from lakecore.errors import ConfigurationError, TerminalError, TransientError
 
@@ -33,7 +33,7 @@ EMR_PLATFORM = ("Linux", "x86_64")
 def add_package_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--project",
-        type=Path,
+        type=local_path,
         action="append",
         help="a Python project to build and install (repeatable; default: the current folder)",
     )
@@ -43,7 +43,7 @@ def add_package_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"extras of the first project to install (default: {','.join(EXTRAS)})",
     )
     parser.add_argument(
-        "--out", type=Path, default=ARTIFACTS, help=f"folder to write (default {ARTIFACTS})"
+        "--out", type=local_path, default=ARTIFACTS, help=f"folder to write (default {ARTIFACTS})"
     )
 
 
@@ -63,7 +63,7 @@ def package_command(args: argparse.Namespace) -> int:
 def add_submit_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--artifacts",
-        type=Path,
+        type=local_path,
         default=ARTIFACTS,
         help=f"what `lakecore package` wrote (default {ARTIFACTS})",
     )

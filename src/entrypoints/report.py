@@ -10,7 +10,7 @@ from pathlib import Path
 
 from entrypoints.containers import Container, local_lake
 from entrypoints.quality import docs_folder
-from entrypoints.runner import EXIT_OK, running
+from entrypoints.runner import EXIT_OK, local_path, running
 from lakecore.errors import ConfigurationError
 from lakecore.quality_page import quarantine_counts, render
 
@@ -20,7 +20,7 @@ PAGE = "index.html"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out",
-        type=Path,
+        type=local_path,
         metavar="PATH",
         help=f"write the page here (default: {PAGE} beside the reports, <lake>/gold/quality/)",
     )

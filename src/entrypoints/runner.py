@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
+import traceback
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -26,7 +29,7 @@ from rich.progress import (
 from rich.text import Text
 
 from entrypoints.containers import Container
-from lakecore.errors import LakecoreError
+from lakecore.errors import LakecoreError, TerminalError
 from lakecore.ports import RunContext
 
 log = structlog.get_logger("lakecore")
@@ -40,6 +43,25 @@ def day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def location(text: str) -> str:
+    """An argparse type: a path or URI, refused (one usage line) when empty, holding NUL or
+    not UTF-8."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path")
+    if "\x00" in text:
+        raise argparse.ArgumentTypeError(f"a path cannot hold a NUL character: {text!r}")
+    try:  # bytes that are not UTF-8 reach Python as lone surrogates; Spark could not use them
+        text.encode()
+    except UnicodeEncodeError:
+        raise argparse.ArgumentTypeError(f"a path must be UTF-8 text: {text!r}") from None
+    return text
+
+
+def local_path(text: str) -> Path:
+    """An argparse type: a local path (``location``'s checks)."""
+    return Path(location(text))
 
 
 def new_run(proc_date: date | None = None) -> RunContext:
@@ -132,8 +154,24 @@ def running(container: Container, job: str, run: RunContext | None = None) -> It
             lineage.finished(job, run, container.observed(), error)
             raise
         lineage.finished(job, run, container.observed())
+    except Exception as exc:
+        if not _from_spark(exc):
+            raise
+        # A Spark error no adapter translated: its first line, masked, as a terminal error.
+        line = container.secret_values().mask_text(first_line(exc))
+        raise TerminalError(f"Spark: {line}") from exc
     finally:
         container.shutdown_resources()
+
+
+def _from_spark(exc: BaseException) -> bool:
+    return type(exc).__module__.partition(".")[0] in ("pyspark", "py4j")
+
+
+def first_line(error: BaseException) -> str:
+    """An error's first line that says something (its type when it says nothing)."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0][:300] if lines else type(error).__name__
 
 
 @contextmanager
@@ -160,8 +198,36 @@ def guarded(command: Callable[[], int]) -> int:
         return _fail(f"invalid setting LAKECORE_{where.upper()}: {first['msg']}", EXIT_USAGE)
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
+    except OSError as exc:  # what the system refused (a path, a connection), with its reason
+        where = next((str(n) for n in (exc.filename, exc.filename2) if n is not None), "")
+        reason = exc.strerror or first_line(exc)
+        code = EXIT_USAGE if exc.errno in _USAGE_ERRNOS else EXIT_FAILED
+        if isinstance(exc, ConnectionError | TimeoutError):  # a system that did not answer
+            code = EXIT_TRANSIENT
+        return _fail(f"{where}: {reason}" if where else reason, code)
+    except Exception as exc:  # a bug: said in one line, without its (unmasked) message
+        return _fail(f"internal error: {type(exc).__name__} at {_where(exc)} "
+                     "(a bug in lakecore; please report it)", EXIT_FAILED)  # fmt: skip
+
+
+#: OS errors about a path given (missing, not a folder, too long, not allowed): usage errors
+_USAGE_ERRNOS = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.ENAMETOOLONG,
+                           errno.EACCES, errno.EPERM, errno.EEXIST, errno.EROFS, errno.ELOOP})  # fmt: skip
+_OWN = ("entrypoints", "lakecore", "adapters", "pipelines")
+
+
+def _where(exc: BaseException) -> str:
+    """``file:line`` of the innermost frame of the traceback in lakecore's own code."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    own = [f for f in frames if Path(f.filename).parent.name in _OWN] or frames
+    if not own:
+        return "?"
+    last = own[-1]
+    parts = Path(last.filename).parts
+    return f"{'/'.join(parts[-2:])}:{last.lineno}"
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"lakecore: error: {message}", file=sys.stderr)
+    """One line on stderr: a message that spans lines is joined into one."""
+    print(f"lakecore: error: {' '.join(message.split())}", file=sys.stderr)
     return code

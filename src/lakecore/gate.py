@@ -51,6 +51,10 @@ class Gate(Generic[F]):
         """
         validate_suites(self.suites, tables)
 
+    def suite(self, table: TableId) -> RuleSuite:
+        """``table``'s suite; a table without one has no rules to break."""
+        return self.suites.get(table) or RuleSuite(table, ())
+
 
 class GateFailed(QualityGateFailed):
     """``QualityGateFailed`` with the reports that failed, for whoever prints them."""
@@ -78,7 +82,7 @@ def check(
     de-duplicated on its merge key): a ``Unique`` rule on one of them, or on a wider set,
     passes without the executor's pass over the keys.
     """
-    suite = gate.suites[table.id]
+    suite = gate.suite(table.id)
     given = [
         rule
         for rule in suite.table_rules
@@ -124,7 +128,7 @@ def check_stored(
     previous = None
     if needs_previous_rows(gate, table.id) and version is not None:
         previous = rows_at(table, version - 1, store=store, engine=engine)
-    references = {ref: store.read(tables[ref]) for ref in gate.suites[table.id].references}
+    references = {ref: store.read(tables[ref]) for ref in gate.suite(table.id).references}
     return check(table, store.read(table, version), gate=gate, run=run, references=references,
                  version=version, previous_rows=previous, progress=progress)  # fmt: skip
 

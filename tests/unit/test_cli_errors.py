@@ -7,15 +7,22 @@ real process.
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from dependency_injector import providers
 
 from entrypoints import cli
+from entrypoints.containers import Container
+from entrypoints.runner import guarded, running
+from entrypoints.settings import Settings
+from lakecore.errors import TerminalError
 
 Lakecore = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -147,3 +154,54 @@ def test_the_command_line_loads_no_source_extra_it_is_not_asked_for() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_bug_is_one_line_naming_where_without_its_message(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def broken() -> int:
+        return {"a": 1}["password=hunter2"]
+
+    assert guarded(broken) == 1
+    err = capsys.readouterr().err
+    assert re.fullmatch(
+        r"lakecore: error: internal error: KeyError at \w+/\w+\.py:\d+ "
+        r"\(a bug in lakecore; please report it\)\n",
+        err,
+    ), err
+    assert "hunter2" not in err
+    assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (OSError(errno.ENAMETOOLONG, "File name too long", "x" * 300), 2),
+        (OSError(errno.EACCES, "Permission denied", "/lake"), 2),
+        (OSError(errno.ENOSPC, "No space left on device", "/lake/part-0"), 1),
+        (ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused", "127.0.0.1:1"), 75),
+    ],
+)
+def test_a_path_the_system_refuses_is_named_with_its_reason(
+    capsys: pytest.CaptureFixture[str], error: OSError, code: int
+) -> None:
+    def refused() -> int:
+        raise error
+
+    assert guarded(refused) == code
+    assert capsys.readouterr().err == f"lakecore: error: {error.filename}: {error.strerror}\n"
+
+
+def test_a_spark_error_no_adapter_translated_is_a_terminal_error_masked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Raised while a command runs (``running``): its first line, secrets masked, no trace."""
+    spark_error = type("Py4JJavaError", (Exception,), {"__module__": "py4j.protocol"})
+    container = Container()
+    container.settings.override(Settings(lake_root=str(tmp_path / "lake")))
+    container.spark.override(providers.Object(None))  # no Spark here
+    container.secret_values().add("s3cr3t-t0ken")
+    with pytest.raises(TerminalError) as raised, running(container, "test"):
+        raise spark_error("An error occurred: s3cr3t-t0ken refused\n\tat org.apache.Foo")
+    assert str(raised.value) == "Spark: An error occurred: *** refused"
+    assert isinstance(raised.value.__cause__, spark_error)

@@ -632,4 +632,5 @@ def translated(table: TableId) -> Iterator[None]:
 
 
 def _first_line(error: object) -> str:
-    return str(error).strip().splitlines()[0][:300]
+    lines = str(error).strip().splitlines()
+    return lines[0][:300] if lines else type(error).__name__
