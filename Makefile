@@ -17,7 +17,7 @@ export PYTHONHASHSEED := 0
 # Airflow (the DAG tests, `airflow` commands here) keeps its config and sqlite in build/.
 export AIRFLOW_HOME := $(CURDIR)/build/airflow
 
-.PHONY: help setup jars chromium demo stack stack-down test lint types imports unit integration examples example-fresh infra security bench clean
+.PHONY: help setup jars chromium demo stack stack-down test lint types imports unit integration examples example-fresh infra security fuzz bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -126,6 +126,18 @@ test: lint types imports unit integration examples example-fresh infra security 
 
 BENCH_ROWS ?= 1000000
 GATE_ROWS ?= 10000000
+# The fuzz sweep: `make unit` runs it with a fixed budget (the same examples each time);
+# here, many new examples (FUZZ_EXAMPLES per test), hypothesis's database keeps what fails
+# for the next run.
+# The Spark comparison takes ~40 s an example: FUZZ_SPARK_EXAMPLES of them, after.
+FUZZ_EXAMPLES ?= 2000
+FUZZ_SPARK_EXAMPLES ?= 10
+fuzz: setup ## the fuzz sweep, long: hostile landing files and command lines, new examples
+	LAKECORE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -n 2 \
+	    tests/unit/test_fuzz_landing.py tests/unit/test_fuzz_cli.py
+	LAKECORE_FUZZ_SPARK_EXAMPLES=$(FUZZ_SPARK_EXAMPLES) $(BIN)/pytest -q \
+	    tests/integration/test_fuzz_landing_spark.py
+
 bench: setup $(DEEQU)/.fetched $(VENV)/.bench ## benchmarks (~1.5 h): daily pipeline, a small day cold, history 1x/16x, gate executors, sources, the stream, scaling -> docs/BENCHMARKS.md
 	$(BIN)/python -m bench.daily --rows $(BENCH_ROWS)
 	$(BIN)/python -m bench.small
