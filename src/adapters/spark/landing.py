@@ -11,7 +11,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from adapters.files.landing import LandingFolder, LocalFolder
-from adapters.memory.landing import JSON_BLANK, header_of
+from adapters.memory.landing import BOM, JSON_BLANK, header_of
 from lakecore.ports import LandingDataset, LandingFile
 
 _CORRUPT = "_corrupt_record"
@@ -51,7 +51,10 @@ class SparkFileLanding:
         element of a line holding an array (none of ``[]``), so lines are read as text and
         parsed one by one (an array, like any value but an object, is a malformed record)."""
         lines = self._spark.read.text([self._uri(f.path) for f in files])
-        text = F.regexp_replace("value", "^\ufeff", "")  # a byte-order mark (any line's)
+        value = F.col("value")
+        # a byte-order mark (any line's); startswith + substring: half the reading time of a
+        # regexp_replace on every line
+        text = F.when(value.startswith(BOM), F.expr("substring(value, 2)")).otherwise(value)
         parsed = F.from_json(
             text, _text_schema(dataset.fields), {"columnNameOfCorruptRecord": _CORRUPT}
         )
