@@ -29,7 +29,7 @@ from rich.progress import (
 from rich.text import Text
 
 from entrypoints.containers import Container
-from lakecore.errors import LakecoreError, TerminalError
+from lakecore.errors import LakecoreError, TerminalError, first_line
 from lakecore.ports import RunContext
 
 log = structlog.get_logger("lakecore")
@@ -166,12 +166,6 @@ def running(container: Container, job: str, run: RunContext | None = None) -> It
 
 def _from_spark(exc: BaseException) -> bool:
     return type(exc).__module__.partition(".")[0] in ("pyspark", "py4j")
-
-
-def first_line(error: BaseException) -> str:
-    """An error's first line that says something (its type when it says nothing)."""
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return lines[0][:300] if lines else type(error).__name__
 
 
 @contextmanager

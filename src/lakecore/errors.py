@@ -9,6 +9,14 @@ what the job was told to do (exit code 2). Adapters wrap vendor errors in one of
 from __future__ import annotations
 
 
+def first_line(error: object, default: str | None = None) -> str:
+    """The first line of an error (or of a message) that says something, at most 300
+    characters: what lakecore puts after a vendor error's description. When it says
+    nothing: ``default``, or the error's type."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0][:300] if lines else default or type(error).__name__
+
+
 class LakecoreError(Exception):
     """Base of every error lakecore raises on purpose."""
 

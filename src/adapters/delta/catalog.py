@@ -12,7 +12,7 @@ from pyspark.sql import SparkSession
 
 from adapters.delta.store import absolute_location, translated
 from lakecore.catalog import CatalogColumn, CatalogTable
-from lakecore.errors import ConfigurationError
+from lakecore.errors import ConfigurationError, first_line
 from lakecore.schema import Layer, TableId
 
 
@@ -56,7 +56,7 @@ def _delta_folders(spark: SparkSession, folder: str) -> list[tuple[str, str]]:
     try:
         return _listed(spark, folder)
     except Py4JJavaError as exc:
-        first = str(exc.java_exception).strip().splitlines()[0][:300]
+        first = first_line(exc.java_exception)
         raise ConfigurationError(f"cannot list the lake at {folder}: {first}") from None
 
 

@@ -31,6 +31,7 @@ from lakecore.errors import (
     SchemaMismatch,
     TableNotFound,
     TerminalError,
+    first_line,
 )
 from lakecore.lineage import Observed
 from lakecore.merge import MergeSpec
@@ -617,7 +618,7 @@ def translated(table: TableId) -> Iterator[None]:
     except _CONFLICTS as exc:
         raise CommitConflict(f"{table}: a concurrent write won ({type(exc).__name__})") from exc
     except AnalysisException as exc:
-        raise SchemaMismatch(f"{table}: {_first_line(exc)}") from exc
+        raise SchemaMismatch(f"{table}: {first_line(exc)}") from exc
     except Py4JJavaError as exc:
         message = str(exc.java_exception)
         if (
@@ -625,12 +626,5 @@ def translated(table: TableId) -> Iterator[None]:
             or "Permission denied" in message
             or "Mkdirs failed" in message
         ):
-            raise LakeNotWritable(
-                f"{table}: cannot write the lake: {_first_line(message)}"
-            ) from exc
-        raise TerminalError(f"{table}: {_first_line(message)}") from exc
-
-
-def _first_line(error: object) -> str:
-    lines = str(error).strip().splitlines()
-    return lines[0][:300] if lines else type(error).__name__
+            raise LakeNotWritable(f"{table}: cannot write the lake: {first_line(message)}") from exc
+        raise TerminalError(f"{table}: {first_line(message)}") from exc

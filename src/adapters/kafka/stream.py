@@ -29,7 +29,13 @@ from pyspark.sql.streaming.query import StreamingQuery
 
 from adapters.kafka.security import KAFKA_LOGIN, KafkaSecurity
 from adapters.kafka.topics import KafkaTopics
-from lakecore.errors import ConfigurationError, LakecoreError, TerminalError, TransientError
+from lakecore.errors import (
+    ConfigurationError,
+    LakecoreError,
+    TerminalError,
+    TransientError,
+    first_line,
+)
 from lakecore.ports import Progress
 from lakecore.stream import KEY_BYTES, NOT_UTF8, RECORD, VALUE_BYTES, MicroBatch, Stream
 
@@ -233,7 +239,7 @@ def lag(end: str | None, latest: str | None) -> int | None:
 def translated(failure: str) -> LakecoreError:
     """What stopped the query, as one line: credentials the broker refused are a
     ``ConfigurationError`` (exit 2), a broker that went away a ``TransientError`` (75)."""
-    message = failure.strip().splitlines()[0][:300] if failure.strip() else "no reason given"
+    message = first_line(failure, "no reason given")
     lowered, whole = message.lower(), failure.lower()
     if "saslauthenticationexception" in whole or "authentication failed" in whole:
         return ConfigurationError(

@@ -30,6 +30,7 @@ from openlineage.client.facet_v2 import (
 from openlineage.client.transport.file import FileConfig, FileTransport
 from openlineage.client.transport.http import HttpConfig, HttpTransport
 
+from lakecore.errors import first_line
 from lakecore.lineage import Observed
 from lakecore.ports import RunContext
 from lakecore.quality import QualityReport
@@ -132,7 +133,7 @@ class OpenLineageSink:
         try:
             self._client.emit(event)
         except Exception as exc:  # lineage never fails the job it describes
-            log.warning("lineage.not_sent", state=state.value, error=str(exc).splitlines()[0])
+            log.warning("lineage.not_sent", state=state.value, error=first_line(exc))
 
 
 def run_uuid(run_id: str) -> str:

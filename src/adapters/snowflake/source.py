@@ -26,7 +26,7 @@ import snowflake.connector
 from snowflake.connector import errors as sf_errors
 
 from adapters.retries import RetryPolicy, retried
-from lakecore.errors import ConfigurationError, TerminalError
+from lakecore.errors import ConfigurationError, TerminalError, first_line
 from lakecore.extract import check_fields
 from lakecore.ports import Extracted, LandingDataset, SecretStore
 
@@ -215,9 +215,7 @@ class SnowflakeSource:
             return retried(call, system="snowflake", policy=self._config.retries,
                            transient=_is_transient, describe=_describe)  # fmt: skip
         except sf_errors.ProgrammingError as exc:
-            raise TerminalError(
-                f"snowflake refused a query: {str(exc.msg).splitlines()[0][:200]}"
-            ) from None
+            raise TerminalError(f"snowflake refused a query: {first_line(exc.msg)[:200]}") from None
 
 
 def _is_transient(exc: BaseException) -> bool:
