@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 
 from adapters.delta.store import DeltaTableStore
 from lakecore.errors import LakeNotWritable, TableNotFound
@@ -146,3 +146,46 @@ def test_a_lake_from_an_older_lakecore_gains_new_columns_and_a_change_feed(
     changes = store.changes(lh.FX_RATES, 1, merged.version)
     assert changes is not None
     assert [str(r["rate_to_base"]) for r in changes.collect()] == ["0.9500000000"]
+
+
+def test_a_writes_result_is_its_own_commit_as_the_history_shows_it(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    """The result is read from the commit's file in the log, not from ``history``: the two
+    must say the same version and counts, for appends, MERGEs and overwrites."""
+    from lakecore.merge import MergeSpec
+    from lakecore.ports import Marker
+    from lakecore.schema import LONG, Column, Layer, TableId, TableSpec
+
+    table = TableSpec(
+        TableId(Layer.SILVER, "counts"),
+        columns=(Column("id"), Column("n", LONG)),
+        keys=("id",),
+    )
+    store = DeltaTableStore(spark, str(tmp_path))
+    spec = MergeSpec.for_table(table, order_by=("n",))
+
+    def frame(*rows: tuple[str, int]) -> DataFrame:
+        return spark.createDataFrame(list(rows), "id string, n long")
+
+    writes = [
+        (lambda: store.append(table, frame(("a", 1), ("b", 1)), Marker("t", 0)), (2, 0, 0)),
+        (lambda: store.merge(table, frame(("a", 2), ("c", 1), ("d", 1)), spec), (3, 2, 1)),
+        (lambda: store.merge(table, frame(("b", 5)), spec, Marker("t", 1)), (1, 0, 1)),
+        (lambda: store.overwrite(table, frame(("z", 9))), (1, 0, 0)),
+    ]
+    for write, (written, inserted, updated) in writes:
+        result = write()
+        (last,) = store.history(table.id, 1)
+        assert result.version == last.version == store.version(table.id)
+        assert (result.rows_written, result.rows_inserted, result.rows_updated) == (
+            written,
+            inserted,
+            updated,
+        )
+        metrics = ("numTargetRowsInserted", "numTargetRowsUpdated")
+        if last.operation == "MERGE":
+            assert [last.metrics[m] for m in metrics] == [inserted, updated]
+        else:
+            assert last.metrics["numOutputRows"] == written
+    assert [c.marker.version for c in store.history(table.id) if c.marker] == [1, 0]
