@@ -44,7 +44,7 @@ from pipelines import orders as lh
 from pipelines.orders.generate import GenerateOptions, generate
 from tests.fakes.aws import LocalAws
 from tests.fakes.kafka import Broker, broker, checkpoint_files, free_port, write_checkpoint
-from tests.integration.runs import LAKECORE, cli_env, events
+from tests.integration.runs import LAKECORE, cli_env, events, spark_daily
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -256,40 +256,56 @@ def test_a_stream_and_a_daily_run_writing_silver_together_both_finish(
 ) -> None:
     topic = _topic(kafka_broker, "together")
     landing_files = tmp_path / "files"
-    generate(GenerateOptions(landing_files, 1000, seed=5, dirty=0.02,
-                             business_date=datetime.now(UTC).date()))  # fmt: skip
-    results: dict[str, Counter[str]] = {}
+    today = datetime.now(UTC).date()
+    generate(GenerateOptions(landing_files, 400, seed=5, dirty=0.02, business_date=today))
     # 100 events per micro-batch in both runs: the stream is still merging into silver while
     # the day's run does, and the micro-batches are the same (two events of one key in one
     # micro-batch are told apart by their content, in two by which came later: one
     # micro-batch for the serial run would change which of such a pair is kept).
-    for mode in ("serial", "concurrent"):
-        lake = tmp_path / mode
-        env = _env(lake, kafka_broker, topic, LAKECORE_STREAM_MAX_OFFSETS_PER_TRIGGER="100")
-        if mode == "serial":
-            _send_day(tmp_path / "sent", env, rows=1500, seed=9)
-        daily = [str(LAKECORE), "run", "daily", "--landing", str(landing_files)]
-        stream = _stream_cli(env)
-        assert stream.stderr is not None
-        if mode == "concurrent":
-            for name in events(stream.stderr):
-                if name == "stream.batch":
-                    break
-            assert stream.poll() is None, "the stream must still be running"
-        drained = _drain(stream)
-        if mode == "serial":
-            stream.wait(timeout=600)
-        day = subprocess.run(daily, env=env, capture_output=True, text=True, timeout=900,
-                             check=False)  # fmt: skip
-        assert stream.wait(timeout=900) == 0, "".join(drained)[-3000:]
-        assert day.returncode == 0, day.stderr[-3000:]
-        silver = _lake_rows(spark, lake)["silver"]
-        results[mode] = Counter(
+    env = _env(
+        tmp_path / "lake", kafka_broker, topic, LAKECORE_STREAM_MAX_OFFSETS_PER_TRIGGER="100"
+    )
+    _send_day(tmp_path / "sent", env, rows=1000, seed=9)  # 800 events: 8 micro-batches
+    stream = _stream_cli(env)
+    assert stream.stderr is not None
+    for name in events(stream.stderr):
+        if name == "stream.batch":
+            break
+    assert stream.poll() is None, "the stream must still be running"
+    drained = _drain(stream)
+    daily = [str(LAKECORE), "run", "daily", "--landing", str(landing_files)]
+    day = subprocess.run(daily, env=env, capture_output=True, text=True, timeout=900, check=False)
+    assert stream.wait(timeout=900) == 0, "".join(drained)[-3000:]
+    assert day.returncode == 0, day.stderr[-3000:]
+
+    # The same, one after the other, in this process: the stream to the topic's end, then
+    # the day.
+    serial = tmp_path / "serial"
+    store = DeltaTableStore(spark, str(serial))
+    config = KafkaStreamConfig(
+        kafka_broker.bootstrap, str(serial / "_checkpoints" / "orders_events"), topic=topic,
+        available_now=True, max_offsets_per_trigger=100, timeout_seconds=30,
+    )  # fmt: skip
+
+    def handle(batch: MicroBatch[Any]) -> None:
+        now = datetime.now(UTC).replace(tzinfo=None)
+        stream_batch(batch, stream=STREAM, pipeline=lh.PIPELINE, store=store,
+                     engine=SparkEngine(spark), run=RunContext("serial", today, now),
+                     progress=lambda *_, **__: None)  # fmt: skip
+
+    SparkKafkaSource(spark, config, lambda *_, **__: None).run(STREAM, handle)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    spark_daily(spark, store, landing_files, RunContext("serial-day", today, now))
+
+    results = {
+        lake.name: Counter(
             repr(sorted((c, _plain(r[c])) for c in (*lh.ORDERS.business_columns, "_source_file")))
-            for r in silver
+            for r in _lake_rows(spark, lake)["silver"]
         )
-    assert results["concurrent"] == results["serial"]
-    assert sum(results["serial"].values()) > 1000
+        for lake in (tmp_path / "lake", serial)
+    }
+    assert results["lake"] == results["serial"]
+    assert sum(results["serial"].values()) > 800
 
 
 def test_a_broker_that_is_not_there_is_exit_75_with_one_line(tmp_path: Path) -> None:
