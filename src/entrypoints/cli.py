@@ -25,7 +25,7 @@ from entrypoints import (
     summary,
 )
 from entrypoints import report as report_page
-from entrypoints.containers import Container
+from entrypoints.containers import Container, existing_lake
 from entrypoints.runner import (
     EXIT_OK,
     day,
@@ -157,6 +157,7 @@ def _reset_demo_dir(workdir: Path) -> None:
 def cmd_show(args: argparse.Namespace) -> int:
     container = Container()
     spec = container.pipeline().table(TableId.parse(args.table))
+    existing_lake(container.settings())
     with running(container, "show") as c:
         frame = c.store().read(spec, version=args.version)
         frame.show(args.limit, truncate=False)

@@ -33,7 +33,7 @@ from entrypoints.settings import (
     under_spark_submit,
 )
 from lakecore.catalog import Catalog
-from lakecore.errors import ConfigurationError
+from lakecore.errors import ConfigurationError, TableNotFound
 from lakecore.gate import Gate
 from lakecore.lineage import LineageSink, NoLineage, Observed, ObservedReports
 from lakecore.pipeline import Pipeline
@@ -106,6 +106,18 @@ def local_lake(settings: Settings) -> Path | None:
     if root.scheme in S3_SCHEMES:
         return None
     return Path(root.path if root.scheme == "file" else settings.lake_root)
+
+
+def existing_lake(settings: Settings) -> None:
+    """Refuse, before Spark starts, a command that reads the lake when the lake root is a
+    folder on this machine that does not exist: nothing has run there (or the setting names
+    the wrong place). A lake on S3 is not checked here: its tables say it."""
+    lake = local_lake(settings)
+    if lake is not None and not lake.is_dir():
+        raise TableNotFound(
+            f"no lake at {lake}: nothing has run there yet (LAKECORE_LAKE_ROOT names the lake; "
+            "`lakecore run daily` makes one)"
+        )
 
 
 #: Under ``LAKECORE_SPARK_PROFILE=auto``, a run that may read less than this (its landing

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from entrypoints.containers import Container, local_lake
+from entrypoints.containers import Container, existing_lake, local_lake
 from entrypoints.runner import EXIT_OK, new_run, progress, running
 from entrypoints.settings import GateExecutor, Settings
 from lakecore.errors import ConfigurationError, TableNotFound
@@ -81,6 +81,7 @@ def command(args: argparse.Namespace) -> int:
     container.settings.override(settings.model_copy(update=changes))
     pipeline = container.pipeline()
     named = [_table(text, pipeline) for text in args.tables or ()]
+    existing_lake(settings)
     reports = evaluate(container, named or [pipeline.table(t) for t in pipeline.suites],
                        every=not named)  # fmt: skip
     print(render(reports))

@@ -8,7 +8,7 @@ import argparse
 from datetime import UTC, datetime
 from pathlib import Path
 
-from entrypoints.containers import Container, local_lake
+from entrypoints.containers import Container, existing_lake, local_lake
 from entrypoints.quality import docs_folder
 from entrypoints.runner import EXIT_OK, local_path, running
 from lakecore.errors import ConfigurationError
@@ -30,6 +30,7 @@ def command(args: argparse.Namespace) -> int:
     container = Container()
     if args.out is not None and args.out.is_dir():
         raise ConfigurationError(f"--out {args.out} is a folder; name the page's file")
+    existing_lake(container.settings())
     with running(container, "report") as started:
         print(f"quality page: {write(started, args.out)}")
     return EXIT_OK

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 
-from entrypoints.containers import Container
+from entrypoints.containers import Container, existing_lake
 from entrypoints.runner import EXIT_OK, progress, running
 from lakecore.maintenance import restore
 from lakecore.schema import TableId
@@ -36,6 +36,7 @@ def _utc(text: str) -> datetime:
 def command(args: argparse.Namespace) -> int:
     container = Container()
     table = container.pipeline().table(TableId.parse(args.table))
+    existing_lake(container.settings())
     with running(container, "restore") as started:
         done = restore(
             table,

@@ -132,6 +132,34 @@ def test_a_lake_root_neither_local_nor_s3_is_refused(
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("show", "gold.fact_orders"),
+        ("dq",),
+        ("dq", "--table", "silver.orders"),
+        ("report",),
+        ("restore", "--table", "gold.fact_orders", "--version", "0"),
+    ],
+)
+def test_reading_a_lake_that_is_not_there_is_refused_before_spark(
+    tmp_path: Path, lakecore: Lakecore, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
+) -> None:
+    import entrypoints.containers
+
+    def no_spark(*_: object, **__: object) -> None:
+        pytest.fail("Spark started for a lake that is not there")
+
+    monkeypatch.setattr(entrypoints.containers, "local_session", no_spark)
+    result = lakecore(*args, cwd=tmp_path, LAKECORE_LAKE_ROOT="no/lake")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "lakecore: error: no lake at no/lake: nothing has run there yet (LAKECORE_LAKE_ROOT "
+        "names the lake; `lakecore run daily` makes one)\n"
+    )
+    assert not (tmp_path / "no").exists()  # and nothing was made there
+
+
 def test_generate_writes_landing_files(tmp_path: Path, lakecore: Lakecore) -> None:
     result = lakecore(
         "generate", "--out", "land", "--rows", "50", "--date", "2026-11-27", cwd=tmp_path
