@@ -18,6 +18,7 @@ from entrypoints.settings import Settings
 from lakecore.daily import DailyReport, Stage, run_daily
 from lakecore.errors import ConfigurationError, SourceNotFound
 from lakecore.extract import SourceIntake
+from lakecore.pipeline import Pipeline
 from lakecore.ports import RunContext
 
 log = structlog.get_logger("lakecore")
@@ -41,7 +42,9 @@ def run(
             raise ConfigurationError("say where landing files are: --landing or LAKECORE_LANDING")
         folder = landing_folder(container.settings(), landing)
         choose_profile(container, folder)
-    container.pipeline()  # a definition that does not hold fails here, before Spark starts
+    pipeline = container.pipeline()  # a definition that does not hold fails here, before Spark
+    if isinstance(folder, Path):
+        warn_foreign_landing(folder, pipeline)
     context = new_run(proc_date)
     with running(container, "daily", context) as started:
         try:
@@ -71,6 +74,15 @@ def landing_folder(settings: Settings, landing: str | Path) -> Path | LandingFol
     if not Path(landing).is_dir():
         raise SourceNotFound(f"landing folder {landing} does not exist")
     return Path(landing)
+
+
+def warn_foreign_landing(folder: Path, pipeline: Pipeline) -> None:
+    """A landing folder holding none of the pipeline's dataset folders is most likely the
+    wrong one (a parent, a day's subfolder): said, not refused, as files may just not have
+    come yet."""
+    expected = [dataset.folder for dataset in pipeline.landing]
+    if expected and not any((folder / name).is_dir() for name in expected):
+        log.warning("landing.no_dataset_folders", landing=str(folder), expected=expected)
 
 
 def choose_profile(container: Container, folder: Path | LandingFolder) -> None:

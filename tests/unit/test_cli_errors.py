@@ -233,3 +233,23 @@ def test_a_spark_error_no_adapter_translated_is_a_terminal_error_masked(
         raise spark_error("An error occurred: s3cr3t-t0ken refused\n\tat org.apache.Foo")
     assert str(raised.value) == "Spark: An error occurred: *** refused"
     assert isinstance(raised.value.__cause__, spark_error)
+
+
+def test_a_landing_without_any_dataset_folder_is_warned_about(tmp_path: Path) -> None:
+    from structlog.testing import capture_logs
+
+    from entrypoints.daily import warn_foreign_landing
+    from pipelines.orders import PIPELINE
+
+    (tmp_path / "2026-11-27").mkdir()  # a day's folder given for the landing
+    with capture_logs() as logs:
+        warn_foreign_landing(tmp_path, PIPELINE)
+    (warning,) = logs
+    assert warning["event"] == "landing.no_dataset_folders"
+    assert warning["log_level"] == "warning"
+    assert "kafka/orders_events" in warning["expected"]
+
+    (tmp_path / "fx" / "rates").mkdir(parents=True)  # one dataset's folder is enough
+    with capture_logs() as logs:
+        warn_foreign_landing(tmp_path, PIPELINE)
+    assert logs == []
