@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from lakecore.conform import conform_record, payload_fields
@@ -693,6 +693,9 @@ def test_quarantine_catches_exactly_the_record_level_defects(dirty: Landing) -> 
     seed=st.integers(min_value=-(2**40), max_value=2**40),
     files_per_dataset=st.none() | st.integers(min_value=1, max_value=4),
 )
+# Found in a fresh `make test`: two events of one order both cut short before their event
+# time read the same, so the recount took the second for a producer retry.
+@example(rows=131, dirty=1.0, seed=681222, files_per_dataset=None)
 def test_any_options_give_a_consistent_landing(
     rows: int, dirty: float, seed: int, files_per_dataset: int | None
 ) -> None:
