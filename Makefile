@@ -90,7 +90,7 @@ lint: setup ## ruff lint and format check
 	$(BIN)/ruff check src tests bench examples
 	$(BIN)/ruff format --check src tests bench examples
 
-types: setup ## mypy (strict on the core and the memory adapters)
+types: setup ## mypy on the library, adapters, entrypoints, pipelines and benchmarks (strict on the core)
 	$(BIN)/mypy
 
 imports: setup ## import-linter: the core stays pure

@@ -218,11 +218,11 @@ def deequ_verdicts(spark: SparkSession, frame: DataFrame, expected: dict[str, bo
 
 def per_rule(frame: DataFrame) -> object:
     """What a gate without a plan does: one Spark job per rule."""
-    counts = []
+    counts: list[object] = []
     for rule in SUITE.record_rules:
         counts.append(frame.where(violation(rule, F.col(rule.column))).count())
-    for rule in SUITE.table_rules:
-        keys = rule.columns if isinstance(rule, Unique) else ()
+    for table_rule in SUITE.table_rules:
+        keys = table_rule.columns if isinstance(table_rule, Unique) else ()
         counts.append(frame.groupBy(*keys).count().where("count > 1").count())
     counts.append(frame.agg(F.max("event_ts")).collect())
     return counts

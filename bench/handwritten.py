@@ -95,7 +95,8 @@ def run(spark: SparkSession, landing: Path, lake: Path, proc_date: date, run_id:
     gold(spark, lake, run_id, proc_date, started)
 
 
-def ingest(spark, landing, lake, source, proc_date, run_id, started):  # type: ignore[no-untyped-def]
+def ingest(spark: SparkSession, landing: Path, lake: Path, source: tuple[str, str, str, list[str]],
+           proc_date: date, run_id: str, started: datetime) -> tuple[str, DataFrame | None]:  # fmt: skip
     name, bronze, fmt, fields = source[0], source[1], source[2], source[3]
     folder = landing / LANDING_DIRS[bronze]
     files = sorted(
@@ -153,7 +154,7 @@ def number(t: Column, type_: str) -> Column:
     return F.when(t.rlike(r"^[+-]?\d+(\.\d+)?$"), t.cast(type_))
 
 
-def split(df: DataFrame, raw: dict, typed: dict, rules: dict, target: str,
+def split(df: DataFrame, raw: dict[str, Column], typed: dict[str, Column], rules: dict[str, Column], target: str,
           source: str, malformed: Column) -> tuple[DataFrame, DataFrame]:  # fmt: skip
     """Typed rows without a reason go to silver; the others to quarantine, with every reason."""
     checks = [
@@ -220,7 +221,7 @@ def conform_fx(df: DataFrame) -> tuple[DataFrame, DataFrame]:
     return split(df, raw, typed, rules, "fx_rates", "fx_rates", df._corrupt_record.isNotNull())
 
 
-def order_rules(t: dict) -> dict:
+def order_rules(t: dict[str, Column]) -> dict[str, Column]:
     return {"a": t["order_id"].isNull(), "b": t["event_ts"].isNull(),
             "c": t["customer_id"].isNull(), "d": t["currency"].isNull(),
             "e": t["currency"].isNotNull() & ~t["currency"].rlike("^[A-Z]{3}$"),
@@ -228,7 +229,7 @@ def order_rules(t: dict) -> dict:
             "h": t["status"].isNotNull() & ~t["status"].isin(STATUSES)}  # fmt: skip
 
 
-def conform_orders(df: DataFrame, raw: dict, source: str, bronze: str,
+def conform_orders(df: DataFrame, raw: dict[str, Column], source: str, bronze: str,
                    malformed: Column) -> tuple[DataFrame, DataFrame]:  # fmt: skip
     typed = {
         **raw,
@@ -267,7 +268,9 @@ def conform_legacy(df: DataFrame) -> tuple[DataFrame, DataFrame]:
     )
 
 
-def merge(spark: SparkSession, batch: DataFrame, path: str, keys: list, order: list) -> None:
+def merge(
+    spark: SparkSession, batch: DataFrame, path: str, keys: list[str], order: list[str]
+) -> None:
     """Latest row per key in the batch, then MERGE: update when newer, insert when new."""
     rest = sorted(
         c for c in batch.columns if c not in keys and c not in order and not c.startswith("_")
