@@ -14,21 +14,32 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pyspark.sql import SparkSession
+
+from tests.integration.runs import in_process
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
 
-
-def _lakecore(
-    lake: Path, *args: str, threshold: str | None = None, cwd: Path = ROOT
-) -> subprocess.CompletedProcess[str]:
+def _env(lake: Path, threshold: str | None) -> dict[str, str]:
     env = {**os.environ, "LAKECORE_LAKE_ROOT": str(lake), "LAKECORE_LOG_FORMAT": "json"}
     if threshold is not None:
         env["LAKECORE_QUARANTINE_THRESHOLD"] = threshold
+    return env
+
+
+def _lakecore(
+    spark: SparkSession, lake: Path, *args: str, threshold: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The command in this process, on the test session's Spark (``runs.in_process``)."""
+    return in_process(spark, list(args), _env(lake, threshold))
+
+
+def _lakecore_process(lake: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The command in a process of its own, started in ``cwd``."""
     return subprocess.run(
         [sys.executable, "-m", "entrypoints.cli", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False,
+        cwd=cwd, env=_env(lake, None), capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
 
 
@@ -52,14 +63,14 @@ def _versions(lake: Path, layer: str) -> dict[str, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def lake(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A lake after one clean day."""
     root = tmp_path_factory.mktemp("gate-cli")
     lake = root / "lake"
     clean = root / "clean"
-    assert _lakecore(lake, "generate", "--out", str(clean), "--rows", "2000", "--dirty", "0",
+    assert _lakecore(spark, lake, "generate", "--out", str(clean), "--rows", "2000", "--dirty", "0",
                      "--date", "2026-11-26").returncode == 0  # fmt: skip
-    done = _lakecore(lake, "run", "daily", "--landing", str(clean), "--date", "2026-11-26")
+    done = _lakecore(spark, lake, "run", "daily", "--landing", str(clean), "--date", "2026-11-26")
     assert done.returncode == 0, done.stderr[-3000:]
     started = [json.loads(line) for line in done.stderr.splitlines() if "spark.local" in line]
     assert [e["profile"] for e in started] == ["small"]  # auto, for a landing this small
@@ -69,14 +80,14 @@ def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_a_dirty_day_stops_with_exit_1_then_passes_with_a_raised_threshold(
-    lake: Path, tmp_path: Path
+    spark: SparkSession, lake: Path, tmp_path: Path
 ) -> None:
     dirty = tmp_path / "dirty"
     lake = Path(shutil.copytree(lake, tmp_path / "lake"))  # the other tests keep the clean lake
-    _lakecore(lake, "generate", "--out", str(dirty), "--rows", "2000", "--dirty", "0.05",
+    _lakecore(spark, lake, "generate", "--out", str(dirty), "--rows", "2000", "--dirty", "0.05",
               "--date", "2026-11-27", "--seed", "11")  # fmt: skip
     silver, gold = _versions(lake, "silver"), _versions(lake, "gold")
-    done = _lakecore(lake, "run", "daily", "--landing", str(dirty), "--date", "2026-11-27",
+    done = _lakecore(spark, lake, "run", "daily", "--landing", str(dirty), "--date", "2026-11-27",
                      "--report")  # fmt: skip
     assert done.returncode == 1, done.stderr[-3000:]
     errors = [line for line in done.stderr.splitlines() if line.startswith("lakecore: error:")]
@@ -117,7 +128,7 @@ def test_a_dirty_day_stops_with_exit_1_then_passes_with_a_raised_threshold(
 
     # The same day again, told to let up to 10% through: no file is new, the held-back
     # batch is published and gold is rebuilt.
-    again = _lakecore(lake, "run", "daily", "--landing", str(dirty), "--date", "2026-11-27",
+    again = _lakecore(spark, lake, "run", "daily", "--landing", str(dirty), "--date", "2026-11-27",
                       threshold="0.10")  # fmt: skip
     assert again.returncode == 0, again.stderr[-3000:]
     assert "0 new, 0 delivered again with other content, 1 skipped" in again.stdout
@@ -133,7 +144,7 @@ def test_a_dirty_day_stops_with_exit_1_then_passes_with_a_raised_threshold(
     # The page again, elsewhere: the day let through, every table's latest evaluation passed;
     # the quarantine chart has the dirty day's rows.
     out = tmp_path / "pages" / "quality.html"
-    made = _lakecore(lake, "report", "--out", str(out))
+    made = _lakecore(spark, lake, "report", "--out", str(out))
     assert made.returncode == 0, made.stderr[-3000:]
     assert f"quality page: {out}" in made.stdout.splitlines()
     text = out.read_text()
@@ -143,8 +154,8 @@ def test_a_dirty_day_stops_with_exit_1_then_passes_with_a_raised_threshold(
     assert ">2026-11-27</text>" in text  # the bar's label
 
 
-def test_dq_judges_one_table_and_writes_its_report(lake: Path) -> None:
-    done = _lakecore(lake, "dq", "--table", "gold.fact_orders")
+def test_dq_judges_one_table_and_writes_its_report(spark: SparkSession, lake: Path) -> None:
+    done = _lakecore(spark, lake, "dq", "--table", "gold.fact_orders")
     assert done.returncode == 0, done.stderr[-3000:]
     assert "passed  gold.fact_orders" in done.stdout
     reports = sorted((lake / "gold/quality/gold.fact_orders").glob("*.json"))
@@ -156,8 +167,8 @@ def test_dq_judges_one_table_and_writes_its_report(lake: Path) -> None:
 
 def test_dq_with_great_expectations_builds_data_docs(lake: Path) -> None:
     # A relative lake root, as `make demo` has it (GX wants absolute folders).
-    done = _lakecore(Path(lake.name), "dq", "--table", "gold.dim_fx", "--executor", "gx",
-                     "--docs", cwd=lake.parent)  # fmt: skip
+    done = _lakecore_process(Path(lake.name), "dq", "--table", "gold.dim_fx", "--executor", "gx",
+                             "--docs", cwd=lake.parent)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     assert "passed  gold.dim_fx" in done.stdout
     assert "[gx]" in done.stdout

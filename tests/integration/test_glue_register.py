@@ -4,7 +4,6 @@ native Delta tables Athena reads, and registering follows the lake without dropp
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from adapters.glue.catalog import GlueCatalog
 from lakecore.catalog import Registration, register
 from lakecore.schema import LONG, Column, Layer, TableId, TableSpec
 from tests.fakes.aws import LocalAws
-from tests.integration.runs import LAKECORE, cli_env
+from tests.integration.runs import cli_env, in_process
 
 pytestmark = pytest.mark.spark
 
@@ -91,10 +90,7 @@ def test_the_command_registers_silver_and_gold_in_the_configured_databases(
         ORDERS, spark.createDataFrame([("o1", 5)], ["order_id", "amount"])
     )
     env = cli_env(lake, **aws.environ(), LAKECORE_AWS_GLUE_DATABASES='["cli_silver","cli_gold"]')
-    done = subprocess.run(
-        [str(LAKECORE), "register", "--db", "silver", "--db", "gold"],
-        env=env, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+    done = in_process(spark, ["register", "--db", "silver", "--db", "gold"], env)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "cli_silver (created):\n  created    orders" in done.stdout
     assert "cli_gold (created):\n  no tables in the lake for this layer" in done.stdout

@@ -4,7 +4,6 @@ only when told, and a MERGE running during OPTIMIZE loses nothing."""
 
 from __future__ import annotations
 
-import subprocess
 import threading
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,7 +20,7 @@ from lakecore.merge import MergeSpec
 from lakecore.ports import RunContext
 from lakecore.schema import LONG, Column, Layer, TableId, TableSpec
 from pipelines import orders as lh
-from tests.integration.runs import LAKECORE, cli_env
+from tests.integration.runs import cli_env, in_process
 
 pytestmark = pytest.mark.spark
 EVENTS = TableSpec(
@@ -122,10 +121,7 @@ def test_the_cli_dry_run_lists_and_logs_nothing(tmp_path: Path, spark: SparkSess
         store.append(lh.DIM_FX, spark.createDataFrame([row], spark_schema(lh.DIM_FX)))
     version = store.version(lh.DIM_FX.id)
 
-    done = subprocess.run(
-        [str(LAKECORE), "housekeeping", "--table", "gold.dim_fx", "--dry-run"],
-        env=cli_env(lake), capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    done = in_process(spark, ["housekeeping", "--table", "gold.dim_fx", "--dry-run"], cli_env(lake))
 
     assert done.returncode == 0, done.stderr[-2000:]
     assert "housekeeping (dry run: nothing changed):" in done.stdout
