@@ -1,6 +1,6 @@
 """The daily pipeline in the aws profile, its landing files and its lake on S3 (moto's
-server), through the command line: the same lake as a run on local folders, reports in the
-bucket."""
+server), through the command line (in the test's process): the same lake as a run on local
+folders, reports in the bucket."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from lakecore.ports import RunContext
 from pipelines import orders as lh
 from pipelines.orders.generate import GenerateOptions, generate
 from tests.fakes.aws import LocalAws
-from tests.integration.runs import LAKECORE, cli_env, content
+from tests.integration.runs import LAKECORE, cli_env, content, in_process
 
 pytestmark = pytest.mark.spark
 DAY = date(2026, 11, 27)
@@ -48,11 +48,10 @@ def test_a_day_from_s3_into_a_lake_on_s3_equals_the_local_run(
 
     env = cli_env(f"s3://{BUCKET}/lake", **aws.environ(), LAKECORE_AWS_S3_PATH_STYLE="true",
                   LAKECORE_ENV="aws")  # fmt: skip
-    done = subprocess.run(
-        [str(LAKECORE), "run", "daily", "--landing", f"s3://{BUCKET}/landing",
-         "--date", DAY.isoformat()],
-        env=env, capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
+    # In this process, on the session whose S3A settings are lakecore's own for this server
+    # (test_stack runs the aws profile as a process of its own).
+    done = in_process(s3_spark, ["run", "daily", "--landing", f"s3://{BUCKET}/landing",
+                                 "--date", DAY.isoformat()], env)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
 
     local = tmp_path / "lake"
