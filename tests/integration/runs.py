@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
 from pyspark.sql import SparkSession
 
 from adapters.delta.store import DeltaTableStore
@@ -69,10 +70,13 @@ def in_process(
         for name, value in env.items():
             if os.environ.get(name) != value:
                 patched.setenv(name, value)
+        logging = structlog.get_config()  # the command points its log at ``err``
         try:
             code = cli.main(args)
         except SystemExit as exc:  # argparse refuses with exit 2
             code = exc.code if isinstance(exc.code, int) else 1
+        finally:
+            structlog.configure(**logging)
     return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
 
