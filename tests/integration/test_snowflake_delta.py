@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from lakecore.ports import RunContext
 from pipelines import orders as lh
 from tests.conftest import ServedSnowflakeSource
 from tests.fakes.snowflake import DATABASE, SCHEMA
-from tests.integration.runs import LAKECORE, cli_env, content, kill_at
+from tests.integration.runs import LAKECORE, cli_env, content, in_process, kill_at
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -73,11 +72,11 @@ def versions(spark: SparkSession, lake: Path) -> dict[str, int | None]:
 
 
 @pytest.fixture(scope="module")
-def backfilled(legacy: ServedSnowflakeSource, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def backfilled(
+    spark: SparkSession, legacy: ServedSnowflakeSource, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     lake = tmp_path_factory.mktemp("backfill") / "lake"
-    done = subprocess.run(
-        _command(), env=_env(legacy, lake), capture_output=True, text=True, timeout=600
-    )
+    done = in_process(spark, _command()[1:], _env(legacy, lake))
     assert done.returncode == 0, done.stderr[-2000:]
     assert "bronze.snowflake_legacy_orders" in done.stdout
     return lake
@@ -99,9 +98,7 @@ def test_a_replayed_window_makes_no_commit(
     spark: SparkSession, legacy: ServedSnowflakeSource, backfilled: Path
 ) -> None:
     before = versions(spark, backfilled)
-    done = subprocess.run(
-        _command(), env=_env(legacy, backfilled), capture_output=True, text=True, timeout=600
-    )
+    done = in_process(spark, _command()[1:], _env(legacy, backfilled))
     assert done.returncode == 0, done.stderr[-2000:]
     assert "nothing new" in done.stdout
     assert versions(spark, backfilled) == before
