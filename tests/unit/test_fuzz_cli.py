@@ -76,7 +76,7 @@ def _commands(path: str, table: str) -> list[list[str]]:
         ["report", "--out", path],
         ["show", table],
         ["dq", "--table", table],
-        ["restore", table, "--version", "0"],
+        ["restore", "--table", table, "--version", "0"],
         ["run", "daily", "--landing", path, "--date", table],
     ]
 
