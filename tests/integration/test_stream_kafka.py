@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -50,6 +50,30 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 STREAM = lh.ORDERS_STREAM
 keys = st.none() | st.binary(max_size=8)
+
+
+def _stream_here(
+    spark: SparkSession,
+    store: DeltaTableStore,
+    config: KafkaStreamConfig,
+    run: Callable[[], RunContext],
+) -> list[int]:
+    """The orders stream in this process until ``config`` ends it, each micro-batch written
+    under ``run()``; the micro-batch ids, in order."""
+    batches: list[int] = []
+
+    def handle(batch: MicroBatch[Any]) -> None:
+        batches.append(batch.id)
+        stream_batch(batch, stream=STREAM, pipeline=lh.PIPELINE, store=store,
+                     engine=SparkEngine(spark), run=run(),
+                     progress=lambda *_, **__: None)  # fmt: skip
+
+    SparkKafkaSource(spark, config, lambda *_, **__: None).run(STREAM, handle)
+    return batches
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _topic(kafka: Broker, prefix: str) -> str:
@@ -126,20 +150,13 @@ def test_silver_holds_exactly_the_valid_events_and_the_dead_letters_the_rest(
     topics = KafkaTopics(kafka_broker.bootstrap)
     assert topics.produce(topic, (Produced(k, v) for k, v in sent)) == len(sent)
     lake = tmp_path_factory.mktemp("lake")
-    store, engine = DeltaTableStore(spark, str(lake)), SparkEngine(spark)
+    store = DeltaTableStore(spark, str(lake))
     config = KafkaStreamConfig(
         kafka_broker.bootstrap, str(lake / "_checkpoints" / "x"), topic=topic,
         available_now=True, max_offsets_per_trigger=12, timeout_seconds=20,
     )  # fmt: skip
     run = RunContext("hostile-1", date(2026, 11, 29), datetime(2026, 11, 29, 12))
-    batches: list[int] = []
-
-    def handle(batch: MicroBatch[Any]) -> None:
-        batches.append(batch.id)
-        stream_batch(batch, stream=STREAM, pipeline=lh.PIPELINE, store=store, engine=engine,
-                     run=run, progress=lambda *_, **__: None)  # fmt: skip
-
-    SparkKafkaSource(spark, config, lambda *_, **__: None).run(STREAM, handle)
+    batches = _stream_here(spark, store, config, lambda: run)
 
     assert len(batches) >= 2
     bronze = _rows(spark, store, STREAM.dataset.bronze)
@@ -287,15 +304,8 @@ def test_a_stream_and_a_daily_run_writing_silver_together_both_finish(
         available_now=True, max_offsets_per_trigger=100, timeout_seconds=30,
     )  # fmt: skip
 
-    def handle(batch: MicroBatch[Any]) -> None:
-        now = datetime.now(UTC).replace(tzinfo=None)
-        stream_batch(batch, stream=STREAM, pipeline=lh.PIPELINE, store=store,
-                     engine=SparkEngine(spark), run=RunContext("serial", today, now),
-                     progress=lambda *_, **__: None)  # fmt: skip
-
-    SparkKafkaSource(spark, config, lambda *_, **__: None).run(STREAM, handle)
-    now = datetime.now(UTC).replace(tzinfo=None)
-    spark_daily(spark, store, landing_files, RunContext("serial-day", today, now))
+    _stream_here(spark, store, config, lambda: RunContext("serial", today, _now()))
+    spark_daily(spark, store, landing_files, RunContext("serial-day", today, _now()))
 
     results = {
         lake.name: Counter(

@@ -490,8 +490,8 @@ class DeltaTableStore:
         """The commit this store's write just made: ``version``, ``operation``,
         ``operationMetrics``, ``userMetadata``.
 
-        Read from the commit's file in the log (one small read through Delta's log store),
-        at the version Delta's commit left on the table's ``DeltaLog``: ``history(1)`` plans
+        Read from the commit's file in the log (through Delta's log store, up to its first
+        action), at the version Delta's commit left on the table's ``DeltaLog``: ``history(1)`` plans
         and runs a Spark job for the same facts (~0.2 s, a dozen times a day, once per write
         of a stream's micro-batch). A concurrent writer's later commit is not mistaken for
         ours. When the file does not show our marker, the history says what is there.
@@ -500,15 +500,27 @@ class DeltaTableStore:
         delta = jvm.org.apache.spark.sql.delta
         log = delta.DeltaLog.forTable(self._spark._jsparkSession, self.location(table))
         version = int(log.unsafeVolatileSnapshot().version())
+        info = None
         if version >= 0:
-            path = delta.util.FileNames.unsafeDeltaFile(log.logPath(), version)
-            text = str(log.store().read(path, log.newDeltaHadoopConf()).mkString("\n"))
-            for line in text.splitlines():
-                if line.startswith('{"commitInfo"'):
-                    info = json.loads(line)["commitInfo"]
-                    if marker is None or _marker_of(info.get("userMetadata")) == marker:
-                        return {**info, "version": version}
+            info = _commit_info(log, delta.util.FileNames.unsafeDeltaFile(log.logPath(), version))
+        if info is not None and (marker is None or _marker_of(info.get("userMetadata")) == marker):
+            return {**info, "version": version}
         return self._ready[table].history(1).collect()[0].asDict()
+
+
+def _commit_info(log: Any, path: Any) -> dict[str, Any] | None:
+    """The ``commitInfo`` action of the commit file at ``path``, read up to it (Delta writes
+    it first; the file goes on with an ``add`` action, statistics included, per data file)."""
+    lines = log.store().readAsIterator(path, log.newDeltaHadoopConf())
+    try:
+        while lines.hasNext():
+            line = str(lines.next())
+            if line.startswith('{"commitInfo"'):
+                info: dict[str, Any] = json.loads(line)["commitInfo"]
+                return info
+    finally:
+        lines.close()
+    return None
 
 
 def retried(table: TableId, write: Callable[[], T]) -> T:
