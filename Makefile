@@ -36,15 +36,17 @@ $(JARS)/.fetched: jars/pom.xml
 	    -DincludeScope=runtime -DoutputDirectory=$(CURDIR)/$(JARS)
 	@touch $@
 
-# lakecore's own Delta log store for S3 (jars/logstore): compiled against the jars above and
-# Spark's Hadoop, into the same folder, so every local session has it.
-LOGSTORE := $(JARS)/lakecore-delta-s3.jar
-$(LOGSTORE): $(JARS)/.fetched $(VENV)/.installed $(wildcard jars/logstore/src/io/lakecore/delta/*.java)
-	rm -rf build/logstore && mkdir -p build/logstore
-	javac --release 11 -nowarn -d build/logstore \
+# lakecore's own JVM code (jars/lakecore): the Delta log store for S3 and the byte-level
+# pattern matcher of the quality rules, compiled against the jars above and Spark's, into the
+# same folder, so every local session has it. (The jar was lakecore-delta-s3.jar before.)
+LAKECORE_JAR := $(JARS)/lakecore.jar
+JAVA_SOURCES := $(shell find jars/lakecore/src -name '*.java')
+$(LAKECORE_JAR): $(JARS)/.fetched $(VENV)/.installed $(JAVA_SOURCES)
+	rm -rf build/classes $(JARS)/lakecore-delta-s3.jar && mkdir -p build/classes
+	javac --release 11 -nowarn -d build/classes \
 	    -cp "$(JARS)/*:$$($(BIN)/python -c 'import pyspark, os; print(os.path.dirname(pyspark.__file__))')/jars/*" \
-	    $(wildcard jars/logstore/src/io/lakecore/delta/*.java)
-	jar cf $@ -C build/logstore .
+	    $(JAVA_SOURCES)
+	jar cf $@ -C build/classes .
 
 $(KAFKA)/.fetched: jars/broker/pom.xml
 	rm -rf $(KAFKA)
@@ -75,7 +77,7 @@ chromium:
 	    $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 	@command -v chromium >/dev/null
 
-jars: $(JARS)/.fetched $(LOGSTORE) $(KAFKA)/.fetched ## fetch the JVM jars (jars/pom.xml, jars/broker/pom.xml) from Maven Central, build jars/logstore
+jars: $(JARS)/.fetched $(LAKECORE_JAR) $(KAFKA)/.fetched ## fetch the JVM jars (jars/pom.xml, jars/broker/pom.xml) from Maven Central, build jars/lakecore
 
 demo: setup ## generate data, run the daily pipeline locally, print the summary
 	$(BIN)/lakecore demo

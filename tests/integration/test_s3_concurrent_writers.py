@@ -1,5 +1,5 @@
 """Several writers, each in its own JVM, on one Delta table on S3 (moto's server): every commit
-of each is in the table, because each commit is a conditional PUT (``jars/logstore``)."""
+of each is in the table, because each commit is a conditional PUT (``jars/lakecore``)."""
 
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from adapters.spark import patterns
 from adapters.spark.types import spark_type
 from lakecore import conform as c
 from lakecore.merge import MergeSpec
@@ -349,7 +350,7 @@ def violation(rule: RecordRule, value: Column) -> Column:
     if isinstance(rule, InSet):
         return value.isNotNull() & ~value.isin(list(rule.values))
     if isinstance(rule, Pattern):
-        return value.isNotNull() & ~value.rlike(rule.matcher)
+        return value.isNotNull() & ~patterns.matches(value, rule)
     return value.isNotNull() & ~_within(rule, value)
 
 

@@ -36,9 +36,10 @@ JVM_PACKAGES = (
     "org.apache.hadoop:hadoop-aws:3.3.4",
 )
 
-#: lakecore's Delta log store for S3 and its jar (jars/logstore, built by ``make jars``)
+#: lakecore's Delta log store for S3, in lakecore's own jar (jars/lakecore, built by
+#: ``make jars``; it holds the quality rules' byte-level pattern matcher too)
 LOG_STORE = "io.lakecore.delta.S3ConditionalPutLogStore"
-LOG_STORE_JAR = "lakecore-delta-s3.jar"
+LAKECORE_JAR = "lakecore.jar"
 
 #: The driver JVM's logging: warnings and errors, without start-up notices.
 LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
@@ -90,7 +91,7 @@ def local_jars(jars_dir: Path) -> list[str]:
 def jar_settings(jars_dir: Path | None, master: str = "local[2]") -> dict[str, str]:
     """Where the JVM jars come from: a folder (offline, pinned), or Maven Central through
     Spark's own resolver into the user's Ivy cache, whatever folder the user stands in.
-    A folder with lakecore's log store jar (``make jars`` builds it) gets it for S3.
+    A folder with lakecore's own jar (``make jars`` builds it) gets its log store for S3.
 
     The folder's jars go on the driver's classpath (so the Python API reaches Delta's
     classes); a local master's executors live in the driver's JVM, other masters' executors
@@ -103,7 +104,7 @@ def jar_settings(jars_dir: Path | None, master: str = "local[2]") -> dict[str, s
     conf = {"spark.driver.extraClassPath": ":".join(jars)}
     if not is_local(master):
         conf["spark.jars"] = ",".join(jars)
-    if any(Path(jar).name == LOG_STORE_JAR for jar in jars):
+    if any(Path(jar).name == LAKECORE_JAR for jar in jars):
         conf |= log_store_settings()
     return conf
 
@@ -114,7 +115,7 @@ def is_local(master: str) -> bool:
 
 
 def log_store_settings() -> dict[str, str]:
-    """Delta commits on S3 as conditional PUTs (``jars/logstore``): several writers, in several
+    """Delta commits on S3 as conditional PUTs (``jars/lakecore``): several writers, in several
     JVMs, on one table, lose no commit. Without it Delta's S3 store is single-driver."""
     return {f"spark.delta.logStore.{scheme}.impl": LOG_STORE for scheme in ("s3", "s3a")}
 
