@@ -14,9 +14,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from adapters.emr.artifacts import ENVIRONMENT, JOBS_FOLDER, Manifest, package
-from adapters.emr.serverless import EmrServerless, JobRun, spark_conf
+from adapters.emr.artifacts import ENVIRONMENT, JARS_FOLDER, JOBS_FOLDER, Manifest, package
+from adapters.emr.serverless import DELTA_JARS, EmrServerless, JobRun, spark_conf
 from adapters.files.landing import S3_SCHEMES
+from adapters.spark.session import LAKECORE_JAR
 from entrypoints.containers import Container, aws_client
 from entrypoints.jobs import JOBS
 from entrypoints.runner import EXIT_OK, day, local_path, logged, progress
@@ -24,6 +25,8 @@ from entrypoints.settings import Settings, job_environment
 from lakecore.errors import ConfigurationError, TerminalError, TransientError
 
 ARTIFACTS = Path("build/emr")
+#: where a package holds lakecore's jar
+JAR = f"{JARS_FOLDER}/{LAKECORE_JAR}"
 #: what the environment installs unless told otherwise (PySpark itself comes from the image)
 EXTRAS = ("spark", "aws", "salesforce", "snowflake", "kafka")
 #: the architecture of the application infra/terraform creates
@@ -49,8 +52,12 @@ def add_package_arguments(parser: argparse.ArgumentParser) -> None:
 
 def package_command(args: argparse.Namespace) -> int:
     extras = tuple(e.strip() for e in args.extras.split(",") if e.strip())
-    with logged(Container(), "package"):
-        manifest = package(args.project or [Path()], args.out, list(JOBS), extras, progress)
+    container = Container()
+    with logged(container, "package"):
+        jar = lakecore_jar(container.settings())
+        manifest = package(
+            args.project or [Path()], args.out, list(JOBS), extras, progress, jars=[jar]
+        )
     print(f"packaged lakecore {manifest.version} for {manifest.platform} in {args.out}:")
     for name in manifest.files:
         size = (args.out / name).stat().st_size
@@ -58,6 +65,19 @@ def package_command(args: argparse.Namespace) -> int:
     if not for_emr(manifest):
         print("  note: EMR Serverless runs Linux x86_64; package there to submit this")
     return EXIT_OK
+
+
+def lakecore_jar(settings: Settings) -> Path:
+    """lakecore's own jar (``jars/lakecore``: the quality patterns' byte matcher), which a
+    job run puts beside the image's Delta."""
+    jar = settings.jars_dir / LAKECORE_JAR if settings.jars_dir else None
+    if jar is None or not jar.is_file():
+        raise ConfigurationError(
+            f"lakecore package ships lakecore's jar ({LAKECORE_JAR}) and found none"
+            f"{f' in {settings.jars_dir}' if settings.jars_dir else ''}: run `make jars` and "
+            "set LAKECORE_JARS_DIR to the folder it fills (build/jars)"
+        )
+    return jar
 
 
 def add_submit_arguments(parser: argparse.ArgumentParser) -> None:
@@ -102,6 +122,10 @@ def _submit(settings: Settings, args: argparse.Namespace) -> int:
         raise ConfigurationError("--timeout-minutes must be at least 5 and --attempt at least 1")
     manifest = Manifest.load(args.artifacts)
     manifest.check(args.artifacts)
+    if JAR not in manifest.files:
+        raise ConfigurationError(
+            f"{args.artifacts} holds no {JAR} (packaged by an older lakecore): package again"
+        )
     if not for_emr(manifest):
         raise ConfigurationError(
             f"{args.artifacts} was packaged on {manifest.platform}; EMR Serverless runs Linux "
@@ -116,7 +140,7 @@ def _submit(settings: Settings, args: argparse.Namespace) -> int:
     uploads = {
         name: (args.artifacts / name, digest)
         for name, digest in manifest.files.items()
-        if name == ENVIRONMENT or name.startswith(f"{JOBS_FOLDER}/")
+        if name == ENVIRONMENT or name.startswith((f"{JOBS_FOLDER}/", f"{JARS_FOLDER}/"))
     }
     prefix = artifacts_prefix(manifest)
     uris = emr.upload(uploads, bucket, prefix)
@@ -188,7 +212,7 @@ def job_template(
         entry_point=uris[f"{JOBS_FOLDER}/{job}.py"],
         arguments=tuple(arguments),
         client_token="",
-        conf=spark_conf(uris[ENVIRONMENT], environment),
+        conf=spark_conf(uris[ENVIRONMENT], environment, jars=(*DELTA_JARS, uris[JAR])),
         log_group=settings.aws.log_group,
         log_uri=f"s3://{settings.aws.artifacts_bucket}/logs/",
         tags={"lakecore:job": job},
@@ -197,5 +221,5 @@ def job_template(
 
 def uploaded(prefix: str, jobs: list[str]) -> dict[str, str]:
     """Where the files of a package uploaded under the ``s3://`` ``prefix`` are."""
-    names = [ENVIRONMENT, *(f"{JOBS_FOLDER}/{job}.py" for job in jobs)]
+    names = [ENVIRONMENT, JAR, *(f"{JOBS_FOLDER}/{job}.py" for job in jobs)]
     return {name: f"{prefix.rstrip('/')}/{name}" for name in names}

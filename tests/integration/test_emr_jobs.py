@@ -5,8 +5,10 @@ and ``lakecore submit`` sends the StartJobRun EMR 7.x needs (checked on moto's s
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import tarfile
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -19,7 +21,7 @@ from pyspark.sql import SparkSession
 from adapters.delta.store import DeltaTableStore
 from adapters.emr.artifacts import ENVIRONMENT, Manifest
 from adapters.emr.serverless import DELTA_JARS, PYTHON
-from entrypoints.emr import artifacts_prefix, client_token
+from entrypoints.emr import JAR, artifacts_prefix, client_token
 from entrypoints.jobs import JOBS
 from lakecore.ports import RunContext
 from pipelines.orders.generate import GenerateOptions, generate
@@ -66,7 +68,8 @@ def bare_env(**extra: str) -> dict[str, str]:
 def test_the_package_holds_a_job_per_entrypoint_and_checksums(artifacts: Path) -> None:
     manifest = Manifest.load(artifacts)
     manifest.check(artifacts)
-    assert {f"jobs/{job}.py" for job in JOBS} | {ENVIRONMENT} <= set(manifest.files)
+    assert {f"jobs/{job}.py" for job in JOBS} | {ENVIRONMENT, JAR} <= set(manifest.files)
+    assert (artifacts / JAR).read_bytes() == (REPO / "build" / "jars" / "lakecore.jar").read_bytes()
     assert manifest.extras == ("spark", "aws")
     with tarfile.open(artifacts / ENVIRONMENT) as tar:
         names = set(tar.getnames())
@@ -184,7 +187,7 @@ def test_submit_starts_the_job_run_emr_7_needs(
     assert driver["entryPoint"] == f"{prefix}/jobs/daily.py"
     assert driver["entryPointArguments"] == ["--landing", landing]
     conf = _conf(driver["sparkSubmitParameters"])
-    assert conf["spark.jars"] == ",".join(DELTA_JARS)
+    assert conf["spark.jars"] == ",".join([*DELTA_JARS, f"{prefix}/{JAR}"])
     assert conf["spark.sql.extensions"] == "io.delta.sql.DeltaSparkSessionExtension"
     assert conf["spark.archives"] == f"{prefix}/{ENVIRONMENT}#environment"
     for key in ("spark.emr-serverless.driverEnv.PYSPARK_DRIVER_PYTHON",
@@ -213,6 +216,8 @@ def test_submit_starts_the_job_run_emr_7_needs(
     archive = conf["spark.archives"].removesuffix("#environment").split(f"{bucket}/", 1)[1]
     size = s3.head_object(Bucket=bucket, Key=archive)["ContentLength"]
     assert size == (artifacts / ENVIRONMENT).stat().st_size
+    jar = s3.get_object(Bucket=bucket, Key=f"{artifacts_prefix(Manifest.load(artifacts))}/{JAR}")
+    assert jar["Body"].read() == (artifacts / JAR).read_bytes()
     # The token the server was given: the job, its arguments, the date, the attempt.
     (started,) = emrserverless_backends[ACCOUNT][aws.region].job_runs[app]
     assert started.client_token == client_token("daily", ["--landing", landing], DAY, 1)
@@ -251,4 +256,20 @@ def test_submit_without_a_role_or_artifacts_is_one_line_and_exit_2(
     assert "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines()[-1] == (
         f"lakecore: error: no job artifacts in {tmp_path / 'none'}: run `lakecore package`"
+    )
+
+
+def test_a_package_without_lakecores_jar_is_refused_before_anything_is_sent(
+    artifacts: Path, emr_app: dict[str, str], tmp_path: Path
+) -> None:
+    """A package an older lakecore made (no jars/lakecore.jar): package again, exit 2."""
+    old = tmp_path / "old"
+    shutil.copytree(artifacts, old)
+    (old / JAR).unlink()
+    manifest = Manifest.load(old)
+    replace(manifest, files={k: v for k, v in manifest.files.items() if k != JAR}).save(old)
+    done = _submit(old, {**cli_env(tmp_path / "lake"), **emr_app}, "daily")
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"lakecore: error: {old} holds no {JAR} (packaged by an older lakecore): package again"
     )

@@ -4,12 +4,13 @@ parameters, and how a wait ends (the EMR calls themselves: tests/integration/tes
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from adapters.emr.serverless import EmrServerless, spark_conf, submit_parameters
-from entrypoints.emr import client_token
+from adapters.emr.serverless import DELTA_JARS, EmrServerless, spark_conf, submit_parameters
+from entrypoints.emr import client_token, job_template, lakecore_jar, uploaded
 from entrypoints.settings import AwsNames, Settings, job_environment
 from lakecore.errors import ConfigurationError
 
@@ -61,6 +62,23 @@ def test_the_token_is_the_job_its_arguments_the_day_and_the_attempt() -> None:
     assert token not in others
     assert len(others) == 4
     assert all(1 <= len(t) <= 64 for t in {token, *others})  # EMR's limit
+
+
+def test_a_job_run_has_lakecores_jar_from_the_package_beside_the_images_delta() -> None:
+    uris = uploaded("s3://artifacts/lakecore/0.1.0/abc", ["daily"])
+    run = job_template(Settings(lake_root="s3://lake"), "daily", [], uris)
+    assert run.conf["spark.jars"] == ",".join(
+        [*DELTA_JARS, "s3://artifacts/lakecore/0.1.0/abc/jars/lakecore.jar"]
+    )
+
+
+def test_packaging_without_lakecores_jar_is_a_configuration_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match=r"found none in .*: run `make jars`"):
+        lakecore_jar(Settings(jars_dir=tmp_path))
+    with pytest.raises(ConfigurationError, match=r"found none: run `make jars` and set"):
+        lakecore_jar(Settings(jars_dir=None))
+    (tmp_path / "lakecore.jar").write_bytes(b"PK")
+    assert lakecore_jar(Settings(jars_dir=tmp_path)) == tmp_path / "lakecore.jar"
 
 
 def test_parameters_with_a_space_are_refused_before_anything_starts() -> None:

@@ -1,5 +1,5 @@
-"""What an EMR Serverless job run needs from us: the wheels, a packed Python environment and
-one small script per job, in one folder with a manifest of their checksums.
+"""What an EMR Serverless job run needs from us: the wheels, a packed Python environment, one
+small script per job and our JVM jars, in one folder with a manifest of their checksums.
 
 The environment is what EMR Serverless unpacks from ``spark.archives=<uri>#environment``
 and runs as ``./environment/bin/python``: a whole Python (interpreter, standard library,
@@ -31,6 +31,7 @@ from lakecore.errors import ConfigurationError, TerminalError
 ENVIRONMENT = "lakecore-environment.tar.gz"
 MANIFEST = "manifest.json"
 JOBS_FOLDER = "jobs"
+JARS_FOLDER = "jars"
 #: The image brings these (its Spark); a copy in the archive would shadow it.
 FROM_THE_IMAGE = ("pyspark", "py4j")
 #: Parts of the standard library a job never uses.
@@ -116,9 +117,10 @@ def package(
     jobs: Sequence[str],
     extras: Sequence[str],
     progress: Callable[..., None],
+    jars: Sequence[Path] = (),
 ) -> Manifest:
     """Build ``projects`` into wheels, a packed environment with them (and ``extras`` of the
-    first) installed, and a script per job, into ``out`` (replaced)."""
+    first) installed, a script per job and a copy of ``jars``, into ``out`` (replaced)."""
     for project in projects:
         if not (project / "pyproject.toml").is_file():
             raise ConfigurationError(f"{project} is not a Python project (no pyproject.toml)")
@@ -136,6 +138,9 @@ def package(
         script = out / JOBS_FOLDER / f"{job}.py"
         script.parent.mkdir(exist_ok=True)
         script.write_text(JOB_SCRIPT.format(job=job), encoding="utf-8")
+    for jar in jars:
+        (out / JARS_FOLDER).mkdir(exist_ok=True)
+        shutil.copy2(jar, out / JARS_FOLDER / jar.name)
     files = sorted(p for p in out.rglob("*") if p.is_file())
     manifest = Manifest(
         version=wheels[0].name.split("-")[1],
