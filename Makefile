@@ -48,6 +48,12 @@ $(LAKECORE_JAR): $(JARS)/.fetched $(VENV)/.installed $(JAVA_SOURCES)
 	    $(JAVA_SOURCES)
 	jar cf $@ -C build/classes .
 
+# The class-data archive local drivers start from (entrypoints/jvm_archive.py): the classes a
+# small day loads, parsed once for every later process. Rebuilt with the jars it was made of.
+JVM_ARCHIVE := $(JARS)/lakecore.jsa
+$(JVM_ARCHIVE): $(JARS)/.fetched $(LAKECORE_JAR) $(VENV)/.installed src/entrypoints/jvm_archive.py
+	$(BIN)/python -m entrypoints.jvm_archive $(JARS)
+
 $(KAFKA)/.fetched: jars/broker/pom.xml
 	rm -rf $(KAFKA)
 	mvn --batch-mode --quiet -f jars/broker/pom.xml dependency:copy-dependencies \
@@ -77,7 +83,7 @@ chromium:
 	    $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 	@command -v chromium >/dev/null
 
-jars: $(JARS)/.fetched $(LAKECORE_JAR) $(KAFKA)/.fetched ## fetch the JVM jars (jars/pom.xml, jars/broker/pom.xml) from Maven Central, build jars/lakecore
+jars: $(JARS)/.fetched $(LAKECORE_JAR) $(JVM_ARCHIVE) $(KAFKA)/.fetched ## fetch the JVM jars (jars/pom.xml, jars/broker/pom.xml) from Maven Central, build jars/lakecore and the class-data archive
 
 demo: setup ## generate data, run the daily pipeline locally, print the summary
 	$(BIN)/lakecore demo

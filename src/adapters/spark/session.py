@@ -40,6 +40,9 @@ JVM_PACKAGES = (
 #: ``make jars``; it holds the quality rules' byte-level pattern matcher too)
 LOG_STORE = "io.lakecore.delta.S3ConditionalPutLogStore"
 LAKECORE_JAR = "lakecore.jar"
+#: The class-data archive of the jars folder (``make jars``: ``entrypoints.jvm_archive``): a
+#: local driver started from it maps the classes it needs instead of loading them.
+JVM_ARCHIVE = "lakecore.jsa"
 
 #: The driver JVM's logging: warnings and errors, without start-up notices.
 LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
@@ -170,6 +173,10 @@ def local_conf(
 ) -> dict[str, str]:
     """The settings of ``local_session``."""
     java = f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}"
+    archive = (jars_dir / JVM_ARCHIVE).resolve() if jars_dir is not None else None
+    if archive is not None and archive.is_file() and not any(c.isspace() for c in str(archive)):
+        # auto: an archive the jars no longer match is ignored (classes load as without it)
+        java += f" -XX:SharedArchiveFile={archive} -Xshare:auto"
     return {
         **BASE_CONF,
         **LOCAL_CONF,
