@@ -85,11 +85,17 @@ class Pattern:
     @property
     def matcher(self) -> str:
         """``regex`` with a final ``$`` as "nothing follows" (one meaning in both dialects)."""
+        body, ends = self.until_end
+        return body + r"(?![\s\S])" if ends else self.regex
+
+    @property
+    def until_end(self) -> tuple[str, bool]:
+        """``regex`` without a final (unescaped) ``$``, and whether it had one."""
         body = self.regex.removesuffix("$")
         escaped = len(body) - len(body.rstrip("\\"))
         if body == self.regex or escaped % 2:
-            return self.regex
-        return body + r"(?![\s\S])"
+            return self.regex, False
+        return body, True
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,16 +11,22 @@ ATOM = 18
 
 
 def _alternatives(code: bytes) -> list[tuple[int, list[tuple[int, int, set[int]]]]]:
-    """The program read back: each alternative's flags and atoms (least, most, bytes)."""
+    """The program read back: each alternative's flags and atoms (least, most, bytes); its
+    shortest and longest match are checked against its atoms on the way."""
     found, at = [], 1
     for _ in range(code[0]):
-        flags, count, at = code[at], code[at + 1], at + 2
+        flags, count = code[at], code[at + 1]
+        least, longest = (int.from_bytes(code[i : i + 2], "big") for i in (at + 2, at + 4))
+        at += 6
         atoms = []
         for _ in range(count):
             mask = code[at + 2 : at + ATOM]
             members = {b for b in range(128) if mask[b >> 3] >> (b & 7) & 1}
             atoms.append((code[at], code[at + 1], members))
             at += ATOM
+        assert least == sum(a[0] for a in atoms)
+        unbounded = any(a[1] == 255 for a in atoms)
+        assert longest == (0xFFFF if unbounded else sum(a[1] for a in atoms))
         found.append((flags, atoms))
     assert at == len(code)
     return found

@@ -28,6 +28,8 @@ from lakecore.rules import Pattern
 
 #: ``BytePatterns`` reads a count of 255 as "no bound"; the highest bound it can hold is 254.
 _UNBOUNDED = 255
+#: ... and a longest match of 0xffff as "no longest" (an unbounded count in it).
+_NO_LONGEST = 0xFFFF
 _MOST_ALTERNATIVES = 16
 _CLASS_BYTES = 16
 
@@ -63,14 +65,18 @@ class _Alternative:
 def program(regex: str) -> bytes | None:
     """``BytePatterns``' program for a rule's pattern, or None when it is outside the subset."""
     try:
-        alternatives = _Parser(regex).alternatives()
+        alternatives = _Parser(*Pattern("", regex).until_end).alternatives()
     except _Outside:
         return None
     code = bytearray([len(alternatives)])
     for alternative in alternatives:
         if len(alternative.atoms) > 255:
             return None
+        least = sum(atom.least for atom in alternative.atoms)
+        bounded = all(atom.most != _UNBOUNDED for atom in alternative.atoms)
+        longest = sum(atom.most for atom in alternative.atoms) if bounded else _NO_LONGEST
         code += bytes([alternative.starts | alternative.ends << 1, len(alternative.atoms)])
+        code += least.to_bytes(2, "big") + min(longest, _NO_LONGEST).to_bytes(2, "big")
         for atom in alternative.atoms:
             mask = bytearray(_CLASS_BYTES)
             for byte in atom.bytes_:
@@ -101,11 +107,8 @@ def _has_jar(context: SparkContext) -> bool:
 
 
 class _Parser:
-    def __init__(self, regex: str) -> None:
-        body = regex.removesuffix("$")
-        escapes = len(body) - len(body.rstrip("\\"))
-        self.ends = body != regex and escapes % 2 == 0
-        self.text = body if self.ends else regex
+    def __init__(self, body: str, ends: bool) -> None:
+        self.text, self.ends = body, ends
         self.starts = self.text.startswith("^")
         self.at = 1 if self.starts else 0
 

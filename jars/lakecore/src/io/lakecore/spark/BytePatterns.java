@@ -26,7 +26,9 @@ import scala.collection.Seq;
  *
  * <pre>
  *   program     := alternatives:u8 alternative*
- *   alternative := flags:u8 (1: starts at the value's start, 2: ends at its end) atoms:u8 atom*
+ *   alternative := flags:u8 (1: starts at the value's start, 2: ends at its end) atoms:u8
+ *                  least:u16 longest:u16 (its shortest and longest match in bytes, big-endian;
+ *                  0xffff: no longest) atom*
  *   atom        := min:u8 max:u8 (255: no bound) class:16 bytes (bit b: ASCII byte b matches)
  * </pre>
  *
@@ -36,6 +38,7 @@ import scala.collection.Seq;
 public final class BytePatterns {
   private static final int ATOM = 18;
   private static final int UNBOUNDED = 255;
+  private static final int NO_LONGEST = 0xffff;
 
   private BytePatterns() {}
 
@@ -64,7 +67,9 @@ public final class BytePatterns {
     for (int alternative = program[0]; alternative > 0; alternative--) {
       int flags = program[at];
       int atoms = program[at + 1] & 0xff;
-      int first = at + 2;
+      int least = u16(program, at + 2);
+      int longest = u16(program, at + 4);
+      int first = at + 6;
       boolean end = (flags & 2) != 0;
       if ((flags & 1) != 0) {
         if (sequence(program, first, atoms, base, offset, 0, length, end)) {
@@ -72,15 +77,8 @@ public final class BytePatterns {
         }
       } else {
         // A match is at least `least` bytes long; one that ends at the value's end and is at
-        // most `most` long starts in the value's last `most` bytes (a suffix is one start).
-        int least = 0;
-        long most = 0;
-        for (int a = first; a < first + atoms * ATOM; a += ATOM) {
-          least += program[a] & 0xff;
-          int max = program[a + 1] & 0xff;
-          most = most < 0 || max == UNBOUNDED ? -1 : most + max;
-        }
-        int start = end && most >= 0 ? (int) Math.max(0, length - most) : 0;
+        // most `longest` long starts in the value's last `longest` bytes.
+        int start = end && longest != NO_LONGEST ? Math.max(0, length - longest) : 0;
         for (; start <= length - least; start++) {
           if (sequence(program, first, atoms, base, offset, start, length, end)) {
             return true;
@@ -121,6 +119,10 @@ public final class BytePatterns {
       }
     }
     return false;
+  }
+
+  private static int u16(byte[] program, int at) {
+    return (program[at] & 0xff) << 8 | program[at + 1] & 0xff;
   }
 
   private static boolean in(byte[] program, int set, byte b) {
