@@ -33,7 +33,9 @@ class ServedSnowflake:
     connect: dict[str, Any]
 
     def sql(self, statement: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
-        with snowflake.connector.connect(**self.connect) as connection:
+        with snowflake.connector.connect(
+            **self.connect, platform_detection_timeout_seconds=0.0
+        ) as connection:
             cursor = connection.cursor()
             cursor.execute(statement, params)
             try:

@@ -174,6 +174,23 @@ def test_a_login_without_a_password_names_the_secret(legacy: ServedSnowflakeSour
         list(source.extract(lh.LEGACY_ORDERS_LANDING, None))
 
 
+def test_a_login_probes_no_cloud_metadata_endpoint(
+    legacy: ServedSnowflakeSource, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The connector's platform telemetry asks EC2, Azure and GCP metadata endpoints at each
+    login unless told not to; where those names do not resolve, a login waited ~5 s."""
+    import snowflake.connector.platform_detection as detection
+
+    probed: list[str] = []
+    for probe in ("is_ec2_instance", "has_aws_identity", "is_azure_vm", "is_gce_vm",
+                  "has_azure_managed_identity", "has_gcp_identity"):  # fmt: skip
+        monkeypatch.setattr(detection, probe, lambda *_, name=probe: probed.append(name))
+    _seed(legacy, per_day=1)
+    chunks = list(legacy.source(Window(DAYS[0], DAYS[0])).extract(lh.LEGACY_ORDERS_LANDING, None))
+    assert [len(c.records) for c in chunks] == [1]
+    assert probed == []
+
+
 def test_a_column_the_table_gains_reaches_bronze_and_silver_is_unchanged(
     legacy: ServedSnowflakeSource,
 ) -> None:

@@ -196,6 +196,9 @@ class SnowflakeSource:
             "schema": config.schema,
             "session_parameters": {"CLIENT_OUT_OF_BAND_TELEMETRY_ENABLED": False},
             "login_timeout": 60,
+            # No probing of cloud metadata endpoints at each login (the connector's platform
+            # telemetry): where the names do not resolve it waited seconds per connection.
+            "platform_detection_timeout_seconds": 0.0,
         }
         if login.get("password"):
             options["password"] = login["password"]
