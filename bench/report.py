@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 HEADER = """# Benchmarks
@@ -25,3 +26,17 @@ def replace_section(report: Path, name: str, body: str) -> None:
     )
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(text)
+
+
+def host_yardstick() -> float:
+    """This host's speed now: the best of three timings of a fixed pure-Python loop (20
+    million additions in a function). The same 2-core machine is not equally fast from day to
+    day, so a benchmark that reports seconds reports this beside them."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for i in range(20_000_000):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return best
