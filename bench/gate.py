@@ -28,7 +28,7 @@ from adapters.spark.engine import violation
 from adapters.spark.quality import SparkGate
 from adapters.spark.types import spark_schema
 from bench import deequ
-from bench.report import replace_section
+from bench.report import host_yardstick, replace_section
 from bench.session import bench_session
 from lakecore.gate import Gate, check
 from lakecore.ports import RunContext
@@ -90,7 +90,7 @@ NO_PATTERNS = RuleSuite(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.gate", description=__doc__)
     parser.add_argument("--rows", type=int, default=10_000_000)
-    parser.add_argument("--repeats", type=int, default=2, help="runs of the fast executors")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of the fast executors")
     parser.add_argument("--workdir", type=Path, default=Path("build/bench-gate"))
     parser.add_argument("--report", type=Path, default=Path("docs/BENCHMARKS.md"))
     parser.add_argument("--no-gx", dest="gx", action="store_false", help="skip the GX runs")
@@ -134,16 +134,15 @@ def main(argv: list[str] | None = None) -> int:
             verdicts = {result.rule: result.passed for result in native(frame).results}
             runs["Deequ"] = lambda: deequ_verdicts(spark, frame, verdicts)
         frame.count(), native(frame)  # warm the JVM before anything is timed
-        results = {
-            name: measure(spark, name, run, args, fast=not name.startswith(("GX", "Deequ")))
-            for name, run in runs.items()
-        }
+        host = [host_yardstick()]
+        results = measure(spark, runs, args.repeats)
+        host.append(host_yardstick())
 
     finally:
         if args.deequ:
             deequ.close(spark)
         next(session, None)
-    replace_section(args.report, "gate", render(args, results))
+    replace_section(args.report, "gate", render(args, results, host))
     print(f"wrote {args.report}")
     return 0
 
@@ -245,23 +244,36 @@ def per_rule(frame: DataFrame) -> object:
 
 
 def measure(
-    spark: SparkSession, name: str, run: Callable[[], object], args: Any, *, fast: bool
-) -> tuple[list[float], int]:
+    spark: SparkSession, runs: dict[str, Callable[[], object]], repeats: int
+) -> dict[str, tuple[list[float], int]]:
+    """Seconds and Spark jobs of each evaluation, in ``runs``' order. The fast ones take
+    turns, one run of each per round, so a change of the shared host's speed during the
+    benchmark falls on all of them alike (run one after another, a variant's three runs had
+    a slower or faster host to themselves); GX and Deequ run once, after them."""
+    slow = [name for name in runs if name.startswith(("GX", "Deequ"))]
+    fast = [name for name in runs if name not in slow]
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    jobs: dict[str, int] = {}
+    for names in [*([fast] * repeats), slow]:
+        for name in names:
+            seconds, jobs[name] = _timed(spark, name, runs[name], len(times[name]))
+            times[name].append(seconds)
+            print(f"{name:<34} {seconds:8.1f} s  {jobs[name]:>4} Spark jobs", flush=True)
+    return {name: (times[name], jobs[name]) for name in runs}
+
+
+def _timed(spark: SparkSession, name: str, run: Callable[[], object], n: int) -> tuple[float, int]:
     tracker = spark.sparkContext.statusTracker()
-    times, jobs = [], 0
-    for repeat in range(args.repeats if fast else 1):
-        group = f"bench-{len(name)}-{repeat}-{time.monotonic_ns()}"
-        spark.sparkContext.setJobGroup(group, name)
-        spark.catalog.clearCache()
-        started = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - started)
-        jobs = len(tracker.getJobIdsForGroup(group))
-        print(f"{name:<34} {times[-1]:8.1f} s  {jobs:>4} Spark jobs", flush=True)
-    return times, jobs
+    group = f"bench-{len(name)}-{n}-{time.monotonic_ns()}"
+    spark.sparkContext.setJobGroup(group, name)
+    spark.catalog.clearCache()
+    started = time.perf_counter()
+    run()
+    seconds = time.perf_counter() - started
+    return seconds, len(tracker.getJobIdsForGroup(group))
 
 
-def render(args: Any, results: dict[str, tuple[list[float], int]]) -> str:
+def render(args: Any, results: dict[str, tuple[list[float], int]], host: list[float]) -> str:
     medians = {name: statistics.median(times) for name, (times, _) in results.items()}
     native_s = medians["native gate"]
     rows = []
@@ -277,7 +289,9 @@ def render(args: Any, results: dict[str, tuple[list[float], int]]) -> str:
         f"`make bench` ({datetime.now(UTC):%Y-%m-%d}, {platform.machine()}, "
         f"{os.cpu_count()} cores, local Spark): 30 rules (27 row rules, 2 key sets, "
         f"1 freshness) on a {args.rows:,}-row `silver.orders`-shaped Delta table on local "
-        "disk. Seconds are medians; the ratio column is time / native gate.",
+        "disk. The fast evaluations take turns (one run of each per round); seconds are "
+        "medians; the ratio column is time / native gate. The host's speed "
+        f"(`bench.report.host_yardstick`): {host[0]:.2f} s before, {host[-1]:.2f} s after.",
         "",
         "| evaluation | runs (s) | median (s) | x native | Spark jobs |",
         "|---|---|---|---|---|",
@@ -316,6 +330,13 @@ def render(args: Any, results: dict[str, tuple[list[float], int]]) -> str:
         "variation between runs on this shared host (the candidate measures what the row "
         "rules' scan measures)."
     )
+    if no_patterns < scan:
+        lines.append(
+            "**This run's floor is not one**: the bare scan took longer than the row rules' "
+            f"scan without the patterns ({scan:.1f} s against {no_patterns:.1f} s), which reads "
+            "the same columns and does more with them; the ratios to the bare scan above are "
+            "not a result."
+        )
     if "GX, SUMMARY" in medians:
         lines.append(
             f"GX SUMMARY / native = **{medians['GX, SUMMARY'] / native_s:.1f}x** (target ≥ 3x); "
