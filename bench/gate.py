@@ -28,7 +28,7 @@ from adapters.spark.engine import violation
 from adapters.spark.quality import SparkGate
 from adapters.spark.types import spark_schema
 from bench import deequ
-from bench.report import host_yardstick, replace_section
+from bench.report import host_speed, host_yardstick, replace_section
 from bench.session import bench_session
 from lakecore.gate import Gate, check
 from lakecore.ports import RunContext
@@ -134,9 +134,9 @@ def main(argv: list[str] | None = None) -> int:
             verdicts = {result.rule: result.passed for result in native(frame).results}
             runs["Deequ"] = lambda: deequ_verdicts(spark, frame, verdicts)
         frame.count(), native(frame)  # warm the JVM before anything is timed
-        host = [host_yardstick()]
+        before = host_yardstick()
         results = measure(spark, runs, args.repeats)
-        host.append(host_yardstick())
+        host = (before, host_yardstick())
 
     finally:
         if args.deequ:
@@ -256,15 +256,15 @@ def measure(
     jobs: dict[str, int] = {}
     for names in [*([fast] * repeats), slow]:
         for name in names:
-            seconds, jobs[name] = _timed(spark, name, runs[name], len(times[name]))
+            seconds, jobs[name] = _timed(spark, name, runs[name])
             times[name].append(seconds)
             print(f"{name:<34} {seconds:8.1f} s  {jobs[name]:>4} Spark jobs", flush=True)
     return {name: (times[name], jobs[name]) for name in runs}
 
 
-def _timed(spark: SparkSession, name: str, run: Callable[[], object], n: int) -> tuple[float, int]:
+def _timed(spark: SparkSession, name: str, run: Callable[[], object]) -> tuple[float, int]:
     tracker = spark.sparkContext.statusTracker()
-    group = f"bench-{len(name)}-{n}-{time.monotonic_ns()}"
+    group = f"bench-{time.monotonic_ns()}"
     spark.sparkContext.setJobGroup(group, name)
     spark.catalog.clearCache()
     started = time.perf_counter()
@@ -273,7 +273,9 @@ def _timed(spark: SparkSession, name: str, run: Callable[[], object], n: int) ->
     return seconds, len(tracker.getJobIdsForGroup(group))
 
 
-def render(args: Any, results: dict[str, tuple[list[float], int]], host: list[float]) -> str:
+def render(
+    args: Any, results: dict[str, tuple[list[float], int]], host: tuple[float, float]
+) -> str:
     medians = {name: statistics.median(times) for name, (times, _) in results.items()}
     native_s = medians["native gate"]
     rows = []
@@ -290,8 +292,7 @@ def render(args: Any, results: dict[str, tuple[list[float], int]], host: list[fl
         f"{os.cpu_count()} cores, local Spark): 30 rules (27 row rules, 2 key sets, "
         f"1 freshness) on a {args.rows:,}-row `silver.orders`-shaped Delta table on local "
         "disk. The fast evaluations take turns (one run of each per round); seconds are "
-        "medians; the ratio column is time / native gate. The host's speed "
-        f"(`bench.report.host_yardstick`): {host[0]:.2f} s before, {host[-1]:.2f} s after.",
+        "medians; the ratio column is time / native gate. " + host_speed(*host),
         "",
         "| evaluation | runs (s) | median (s) | x native | Spark jobs |",
         "|---|---|---|---|---|",

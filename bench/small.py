@@ -22,7 +22,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from adapters.spark.session import JVM_ARCHIVE
-from bench.report import host_yardstick, replace_section
+from bench.report import host_speed, host_yardstick, replace_section
 from pipelines.orders.generate import GenerateOptions, generate
 
 DAY = date(2026, 11, 27)
@@ -63,13 +63,13 @@ def main(argv: list[str] | None = None) -> int:
     for jar in jars.glob("*.jar"):
         (bare / jar.name).symlink_to(jar.resolve())
     runs: dict[str, list[Run]] = {mode: [] for mode in MODES}
-    host = [host_yardstick()]
+    before = host_yardstick()
     for n in range(args.repeats):
         for i, (mode, (profile, archive)) in enumerate(MODES.items()):
             lake = args.workdir / f"lake-{n}-{i}"
             runs[mode].append(cold_run(landing, lake, profile, jars if archive else bare))
             print(f"{mode}: {runs[mode][-1].seconds:.1f} s", flush=True)
-    host.append(host_yardstick())
+    host = (before, host_yardstick())
     replace_section(args.report, "small", render(runs, args.rows, args.repeats, host))
     print(f"wrote {args.report}")
     return 0
@@ -100,7 +100,7 @@ def _at(line: str) -> float:
     return datetime.fromisoformat(stamp).timestamp()
 
 
-def render(runs: dict[str, list[Run]], rows: int, repeats: int, host: list[float]) -> str:
+def render(runs: dict[str, list[Run]], rows: int, repeats: int, host: tuple[float, float]) -> str:
     median = {mode: statistics.median(r.seconds for r in found) for mode, found in runs.items()}
     start_up = {mode: statistics.median(r.start_up for r in found) for mode, found in runs.items()}
     default, large, unarchived = (median[mode] for mode in MODES)
@@ -127,8 +127,8 @@ def render(runs: dict[str, list[Run]], rows: int, repeats: int, host: list[float
         f"{default / unarchived:.2f}x. Start-up (interpreter, JVM, Spark session, to the "
         "run's first event), median of each profile: "
         + ", ".join(f"{mode} {start_up[mode]:.1f} s" for mode in MODES)
-        + ". The host's speed that day (`bench.report.host_yardstick`, a pure-Python loop of "
-        f"20 million additions): {host[0]:.2f} s before the runs, {host[-1]:.2f} s after.",
+        + ". "
+        + host_speed(*host),
     ]
     return "\n".join(lines)
 

@@ -44,9 +44,10 @@ def _gate_results(scan: float, no_patterns: float) -> dict[str, tuple[list[float
 
 def test_the_gate_report_says_when_its_floor_ran_slower_than_more_work() -> None:
     args = Namespace(rows=10_000_000)
-    steady = render(args, _gate_results(scan=1.6, no_patterns=1.9), [0.45, 0.45])
+    steady = render(args, _gate_results(scan=1.6, no_patterns=1.9), (0.45, 0.47))
     assert "**1.88x** on a silver candidate" in steady
     assert "not a result" not in steady
-    slow_floor = render(args, _gate_results(scan=3.8, no_patterns=2.6), [0.45, 0.45])
+    assert "0.45 s before the runs, 0.47 s after" in steady
+    slow_floor = render(args, _gate_results(scan=3.8, no_patterns=2.6), (0.45, 0.47))
     assert "**This run's floor is not one**" in slow_floor
     assert "(3.8 s against 2.6 s)" in slow_floor
